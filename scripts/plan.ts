@@ -1,0 +1,48 @@
+/**
+ * Prints the release plan for a project directory without any Dagger engine:
+ *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
+ * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadProjectFiles } from "../src/plan/project-files.js";
+import { buildReleasePlan } from "../src/plan/release-plan.js";
+import { localSourceReader } from "./local-source.js";
+
+const USAGE =
+  "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
+  "[--repository <owner/name>] [--image-name <name>] [--latest-on-release]";
+
+async function main(argv: string[]): Promise<string> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      source: { type: "string", default: "example" },
+      tag: { type: "string" },
+      sha: { type: "string" },
+      repository: { type: "string" },
+      "image-name": { type: "string" },
+      "latest-on-release": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.tag === undefined) throw new Error(`--tag is required\n${USAGE}`);
+  const files = await loadProjectFiles(localSourceReader(resolve(values.source)));
+  const plan = buildReleasePlan({
+    files,
+    tag: values.tag,
+    commit: values.sha,
+    repository: values.repository,
+    imageName: values["image-name"],
+    latestOnRelease: values["latest-on-release"],
+  });
+  return JSON.stringify(plan, null, 2);
+}
+
+main(process.argv.slice(2)).then(
+  (json) => process.stdout.write(`${json}\n`),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,32 @@
+import type { Target } from "./targets.js";
+
+/** The checksum file published next to the archives (`sha256sum -c` reads it). */
+export const CHECKSUM_FILE = "SHA256SUMS";
+
+/**
+ * The seed's archive names, which users' `releases/latest/download/<name>` links rely on:
+ * `<bin>-<target>.tar.gz` for Unix, `<bin>-<target>.zip` for Windows, binary at the root.
+ */
+export function archiveName(bin: string, target: Target): string {
+  return `${bin}-${target.triple}.${target.archive}`;
+}
+
+/** The binary's file name inside the archive and in cargo's output directory. */
+export function binaryFileName(bin: string, target: Target): string {
+  return `${bin}${target.exeSuffix}`;
+}
+
+/** Where cargo writes the release binary, relative to the target directory. */
+export function binaryOutputPath(bin: string, target: Target): string {
+  return `${target.triple}/release/${binaryFileName(bin, target)}`;
+}
+
+/** The abi3 wheel maturin builds for a target: one per platform, any CPython >= the floor. */
+export function wheelName(distName: string, pep440: string, abi3: string, target: Target): string {
+  return `${distName}-${pep440}-${abi3}-abi3-${target.wheelPlatformTag}.whl`;
+}
+
+/** The sdist name (PEP 625). */
+export function sdistName(distName: string, pep440: string): string {
+  return `${distName}-${pep440}.tar.gz`;
+}

@@ -1,0 +1,131 @@
+import { isDeepStrictEqual } from "node:util";
+import { PlanError } from "./errors.js";
+import type { ProjectFiles, ProjectManifest } from "./manifest.js";
+import { parseToml } from "./manifest.js";
+
+/** New texts of the files the version lives in, keyed by path relative to the source root. */
+export type PatchedFiles = Record<string, string>;
+
+// `[^\n]` rather than `.` so a CRLF file keeps its `\r`.
+const VERSION_LINE = /^(\s*version\s*=\s*)("[^"\n]*"|'[^'\n]*')([^\n]*)$/;
+
+function headerOf(line: string): string | null {
+  const match = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#[^\n]*)?$/.exec(line);
+  return match?.[1] ?? null;
+}
+
+/**
+ * Replaces the `version = "..."` line directly inside `[tableName]`, leaving every other byte as
+ * it was (comments, ordering, quoting style and line endings are the user's).
+ */
+function replaceTableVersion(file: string, text: string, tableName: string, to: string): string {
+  const lines = text.split("\n");
+  let inTable = false;
+  for (const [index, line] of lines.entries()) {
+    const header = headerOf(line);
+    if (header !== null) {
+      inTable = header === tableName && !line.trimStart().startsWith("[[");
+      continue;
+    }
+    const match = inTable ? VERSION_LINE.exec(line) : null;
+    if (match) {
+      const quote = match[2]?.[0] ?? '"';
+      lines[index] = `${match[1]}${quote}${to}${quote}${match[3]}`;
+      return lines.join("\n");
+    }
+  }
+  throw new PlanError(
+    `could not find a \`version = "..."\` line in [${tableName}] of ${file}: write the version on its own line there`,
+  );
+}
+
+/** Replaces the version of the lock entries of the named workspace packages (no `source`). */
+function replaceLockVersions(text: string, names: Set<string>, from: string, to: string): string {
+  const blocks = text.split(/(?=^\[\[package\]\]\s*$)/m);
+  return blocks
+    .map((block) => {
+      const name = /^name\s*=\s*"([^"]*)"/m.exec(block)?.[1];
+      const isLocal = !/^source\s*=/m.test(block);
+      if (name === undefined || !names.has(name) || !isLocal) return block;
+      return block.replace(
+        /^(version\s*=\s*)"([^"]*)"/m,
+        (line, prefix: string, version: string) => (version === from ? `${prefix}"${to}"` : line),
+      );
+    })
+    .join("");
+}
+
+function setPath(value: unknown, path: string[], to: string): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return to;
+  const record = { ...(value as Record<string, unknown>) };
+  record[head] = setPath(record[head], rest, to);
+  return record;
+}
+
+function setLockVersions(lock: unknown, names: Set<string>, from: string, to: string): unknown {
+  const record = lock as { package?: Record<string, unknown>[] };
+  return {
+    ...record,
+    package: record.package?.map((entry) =>
+      typeof entry.name === "string" &&
+      names.has(entry.name) &&
+      entry.source === undefined &&
+      entry.version === from
+        ? { ...entry, version: to }
+        : entry,
+    ),
+  };
+}
+
+/**
+ * Confirms the patch by parsing both texts: the new one must equal the old one with exactly the
+ * intended change, so a mis-edit can never reach cargo.
+ */
+function confirm(file: string, before: string, after: string, expected: (v: unknown) => unknown) {
+  const want = expected(parseToml(file, before));
+  const got = parseToml(file, after);
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(got)), JSON.parse(JSON.stringify(want)))) {
+    throw new PlanError(
+      `patching the version into ${file} changed more than the version; please report this with your ${file}`,
+    );
+  }
+}
+
+/**
+ * Writes `version` into the manifests and into the lock entries of the packages that carry it,
+ * so that `cargo build --locked` accepts the patched source.
+ */
+export function patchVersion(
+  files: ProjectFiles,
+  manifest: ProjectManifest,
+  version: string,
+): PatchedFiles {
+  if (files.cargoLock === null) throw new PlanError("Cargo.lock is missing: commit it");
+  const patched: PatchedFiles = {};
+
+  if (manifest.versionSource === "workspace") {
+    patched["Cargo.toml"] = replaceTableVersion(
+      "Cargo.toml",
+      files.cargoToml,
+      "workspace.package",
+      version,
+    );
+    confirm("Cargo.toml", files.cargoToml, patched["Cargo.toml"], (v) =>
+      setPath(v, ["workspace", "package", "version"], version),
+    );
+  } else {
+    const file = manifest.packageDir === "" ? "Cargo.toml" : `${manifest.packageDir}/Cargo.toml`;
+    const text = manifest.packageDir === "" ? files.cargoToml : files.members[manifest.packageDir];
+    if (text === undefined) throw new PlanError(`${file} was not read`);
+    patched[file] = replaceTableVersion(file, text, "package", version);
+    confirm(file, text, patched[file], (v) => setPath(v, ["package", "version"], version));
+  }
+
+  const names = new Set(manifest.versionedPackages);
+  patched["Cargo.lock"] = replaceLockVersions(files.cargoLock, names, manifest.version, version);
+  confirm("Cargo.lock", files.cargoLock, patched["Cargo.lock"], (v) =>
+    setLockVersions(v, names, manifest.version, version),
+  );
+  return patched;
+}

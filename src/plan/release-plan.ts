@@ -1,0 +1,190 @@
+import { PlanError } from "./errors.js";
+import {
+  imageRepository,
+  imageTags,
+  parseCommitSha,
+  parseRepository,
+  type Repository,
+} from "./image-tags.js";
+import { type ProjectFiles, type ProjectManifest, readManifest } from "./manifest.js";
+import {
+  archiveName,
+  binaryFileName,
+  binaryOutputPath,
+  CHECKSUM_FILE,
+  sdistName,
+  wheelName,
+} from "./names.js";
+import { TARGETS, type Target } from "./targets.js";
+import { parseTag, type ReleaseVersion } from "./version.js";
+
+export interface PlanInput {
+  files: ProjectFiles;
+  tag: string;
+  /** The commit being released (GITHUB_SHA), when known. */
+  commit?: string | null;
+  /** `owner/name` of the GitHub repository, when known. */
+  repository?: string | null;
+  /** Overrides the image name (default: the repository name). */
+  imageName?: string | null;
+  /** Whether a stable release also moves the image's `latest` tag (default: no). */
+  latestOnRelease?: boolean;
+}
+
+export interface TargetPlan {
+  triple: string;
+  os: Target["os"];
+  arch: Target["arch"];
+  platform: Target["platform"];
+  toolchain: Target["toolchain"];
+  buildTarget: string;
+  glibcFloor: string | null;
+  binaryFormat: string;
+  /** Each binary: its name in the archive and cargo's output path under the target directory. */
+  binaries: { file: string; path: string }[];
+  archive: string;
+  wheel: string | null;
+}
+
+/** Everything a release of one tag will do, decided before any work: plain JSON data. */
+export interface ReleasePlan {
+  tag: string;
+  version: ReleaseVersion;
+  commit: { sha: string; short: string } | null;
+  repository: string | null;
+  project: Omit<ProjectManifest, "python" | "versionedPackages" | "version"> & {
+    currentVersion: string;
+  };
+  versionPatch: { from: string; to: string; files: string[] };
+  targets: TargetPlan[];
+  checksums: { file: string; covers: string[] };
+  python: {
+    project: string;
+    distName: string;
+    version: string;
+    abi3: string;
+    features: string[];
+    moduleName: string | null;
+    sdist: string;
+    wheels: string[];
+  } | null;
+  image: { repository: string; tags: string[]; references: string[]; platforms: string[] } | null;
+  github: {
+    repository: string;
+    releaseName: string;
+    prerelease: boolean;
+    /** `make_latest` as the GitHub API takes it: a prerelease never becomes latest. */
+    makeLatest: "true" | "false";
+    assets: string[];
+  } | null;
+}
+
+/** The binary the archives are named after: the one named like the package, else the first. */
+export function primaryBinary(manifest: ProjectManifest): string {
+  return manifest.bins.includes(manifest.packageName)
+    ? manifest.packageName
+    : (manifest.bins[0] ?? manifest.packageName);
+}
+
+function pythonPlan(manifest: ProjectManifest, version: ReleaseVersion) {
+  const python = manifest.python;
+  if (!python) return null;
+  if (python.staticVersion !== null && python.staticVersion !== version.pep440) {
+    throw new PlanError(
+      `pyproject.toml sets version = "${python.staticVersion}" but the tag ${version.tag} means ` +
+        `${version.pep440}: use dynamic = ["version"] so maturin takes the version from Cargo.toml`,
+    );
+  }
+  if (!python.abi3) {
+    throw new PlanError(
+      `the Python extension of "${manifest.packageName}" is not abi3: one wheel per platform needs ` +
+        'pyo3\'s abi3 feature, e.g. pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]',
+    );
+  }
+  const abi3 = python.abi3;
+  return {
+    project: python.name,
+    distName: python.distName,
+    version: version.pep440,
+    abi3,
+    features: python.features,
+    moduleName: python.moduleName,
+    sdist: sdistName(python.distName, version.pep440),
+    wheels: TARGETS.map((t) => wheelName(python.distName, version.pep440, abi3, t)),
+  };
+}
+
+function imagePlan(
+  repository: Repository | null,
+  version: ReleaseVersion,
+  input: PlanInput,
+  shortSha: string | null,
+) {
+  if (!repository) return null;
+  const image = imageRepository(repository, input.imageName);
+  const tags = imageTags(
+    { kind: "release", version },
+    { shortSha, latestOnRelease: input.latestOnRelease ?? false },
+  );
+  return {
+    repository: image,
+    tags,
+    references: tags.map((t) => `${image}:${t}`),
+    platforms: TARGETS.flatMap((t) => (t.platform ? [t.platform] : [])),
+  };
+}
+
+/** Builds the plan for releasing `tag` from the given project files. */
+export function buildReleasePlan(input: PlanInput): ReleasePlan {
+  const version = parseTag(input.tag);
+  const commit = input.commit ? parseCommitSha(input.commit) : null;
+  const repository = input.repository ? parseRepository(input.repository) : null;
+  const manifest = readManifest(input.files);
+  const python = pythonPlan(manifest, version);
+  const bin = primaryBinary(manifest);
+
+  const targets = TARGETS.map((t) => ({
+    triple: t.triple,
+    os: t.os,
+    arch: t.arch,
+    platform: t.platform,
+    toolchain: t.toolchain,
+    buildTarget: t.buildTarget,
+    glibcFloor: t.glibcFloor,
+    binaryFormat: t.binaryFormat,
+    binaries: manifest.bins.map((b) => ({
+      file: binaryFileName(b, t),
+      path: binaryOutputPath(b, t),
+    })),
+    archive: archiveName(bin, t),
+    wheel: python ? wheelName(python.distName, python.version, python.abi3, t) : null,
+  }));
+  const archives = targets.map((t) => t.archive);
+  const { python: _python, versionedPackages: _versioned, version: current, ...project } = manifest;
+  const patchFiles =
+    manifest.versionSource === "workspace" || manifest.packageDir === ""
+      ? ["Cargo.toml", "Cargo.lock"]
+      : [`${manifest.packageDir}/Cargo.toml`, "Cargo.lock"];
+
+  return {
+    tag: version.tag,
+    version,
+    commit,
+    repository: repository ? `${repository.owner}/${repository.name}` : null,
+    project: { ...project, currentVersion: current },
+    versionPatch: { from: current, to: version.cargo, files: patchFiles },
+    targets,
+    checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
+    python,
+    image: imagePlan(repository, version, input, commit?.short ?? null),
+    github: repository
+      ? {
+          repository: `${repository.owner}/${repository.name}`,
+          releaseName: version.tag,
+          prerelease: version.prerelease,
+          makeLatest: version.prerelease ? "false" : "true",
+          assets: [...archives, CHECKSUM_FILE].sort(),
+        }
+      : null,
+  };
+}

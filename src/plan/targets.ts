@@ -1,0 +1,118 @@
+import { PlanError } from "./errors.js";
+
+/** How a target is cross-compiled from a Linux container. */
+export type Toolchain = "zig" | "xwin";
+
+/** One release target: everything the stages need to build, check and name its artifacts. */
+export interface Target {
+  triple: string;
+  os: "linux" | "macos" | "windows";
+  arch: "x86_64" | "aarch64";
+  /** The container platform that runs this binary (Linux only: the image is built from it). */
+  platform: "linux/amd64" | "linux/arm64" | null;
+  archive: "tar.gz" | "zip";
+  exeSuffix: "" | ".exe";
+  toolchain: Toolchain;
+  /**
+   * What cargo-zigbuild is given as `--target`: Linux gnu targets carry the glibc floor
+   * (manylinux2014 = glibc 2.17). Output paths stay under the plain triple.
+   */
+  buildTarget: string;
+  /** The newest glibc symbol version the binary may need, for Linux gnu targets. */
+  glibcFloor: string | null;
+  /** The platform part of the abi3 wheel tag maturin produces for this target. */
+  wheelPlatformTag: string;
+  /** What `file` must report for the binary (format and architecture). */
+  binaryFormat: string;
+}
+
+export const TARGETS: readonly Target[] = [
+  {
+    triple: "x86_64-unknown-linux-gnu",
+    os: "linux",
+    arch: "x86_64",
+    platform: "linux/amd64",
+    archive: "tar.gz",
+    exeSuffix: "",
+    toolchain: "zig",
+    buildTarget: "x86_64-unknown-linux-gnu.2.17",
+    glibcFloor: "2.17",
+    wheelPlatformTag: "manylinux_2_17_x86_64.manylinux2014_x86_64",
+    binaryFormat: "ELF 64-bit LSB x86-64",
+  },
+  {
+    triple: "aarch64-unknown-linux-gnu",
+    os: "linux",
+    arch: "aarch64",
+    platform: "linux/arm64",
+    archive: "tar.gz",
+    exeSuffix: "",
+    toolchain: "zig",
+    buildTarget: "aarch64-unknown-linux-gnu.2.17",
+    glibcFloor: "2.17",
+    wheelPlatformTag: "manylinux_2_17_aarch64.manylinux2014_aarch64",
+    binaryFormat: "ELF 64-bit LSB ARM aarch64",
+  },
+  {
+    triple: "x86_64-apple-darwin",
+    os: "macos",
+    arch: "x86_64",
+    platform: null,
+    archive: "tar.gz",
+    exeSuffix: "",
+    toolchain: "zig",
+    buildTarget: "x86_64-apple-darwin",
+    glibcFloor: null,
+    wheelPlatformTag: "macosx_10_12_x86_64",
+    binaryFormat: "Mach-O 64-bit x86_64",
+  },
+  {
+    triple: "aarch64-apple-darwin",
+    os: "macos",
+    arch: "aarch64",
+    platform: null,
+    archive: "tar.gz",
+    exeSuffix: "",
+    toolchain: "zig",
+    buildTarget: "aarch64-apple-darwin",
+    glibcFloor: null,
+    wheelPlatformTag: "macosx_11_0_arm64",
+    binaryFormat: "Mach-O 64-bit arm64",
+  },
+  {
+    triple: "x86_64-pc-windows-msvc",
+    os: "windows",
+    arch: "x86_64",
+    platform: null,
+    archive: "zip",
+    exeSuffix: ".exe",
+    toolchain: "xwin",
+    buildTarget: "x86_64-pc-windows-msvc",
+    glibcFloor: null,
+    wheelPlatformTag: "win_amd64",
+    binaryFormat: "PE32+ executable (console) x86-64",
+  },
+];
+
+export const TARGET_TRIPLES: readonly string[] = TARGETS.map((t) => t.triple);
+
+/** Looks a target up by triple; an unknown one is refused with the list of valid ones. */
+export function findTarget(triple: string): Target {
+  const target = TARGETS.find((t) => t.triple === triple);
+  if (!target) {
+    throw new PlanError(`unknown target "${triple}": choose one of ${TARGET_TRIPLES.join(", ")}`);
+  }
+  return target;
+}
+
+/** The Linux target whose binaries run on a container platform (for the image). */
+export function targetForPlatform(platform: string): Target {
+  const target = TARGETS.find((t) => t.platform === platform);
+  if (!target) {
+    const platforms = TARGETS.flatMap((t) => (t.platform ? [t.platform] : []));
+    throw new PlanError(
+      `unsupported platform "${platform}": the image is built for ${platforms.join(" and ")}`,
+    );
+  }
+  return target;
+}
