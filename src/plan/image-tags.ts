@@ -63,9 +63,7 @@ export function imageTags(channel: ImageChannel, options: ImageTagOptions): stri
   const sha = options.shortSha ? [`sha-${options.shortSha}`] : [];
   if (channel.kind === "main") {
     if (!options.shortSha) {
-      throw new PlanError(
-        "a main-branch image needs the commit sha (--commit) for its sha-<7> tag",
-      );
+      throw new PlanError("a main-branch image needs the commit (--sha) for its sha-<7> tag");
     }
     return ["latest", ...sha];
   }

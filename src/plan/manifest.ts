@@ -141,7 +141,10 @@ function binaryNames(located: LocatedPackage, packageName: string, files: Projec
     const bin = /^src\/bin\/([^/]+?)(?:\.rs|\/main\.rs)$/.exec(path);
     return bin?.[1] ? [bin[1]] : [];
   });
-  return [...new Set([...explicit, ...discovered])];
+  // The package's own binary first: it names the archives.
+  return [...new Set([...explicit, ...discovered])].sort((a, b) =>
+    a === packageName ? -1 : b === packageName ? 1 : a.localeCompare(b),
+  );
 }
 
 /** `pyo3/abi3-py38` in a feature, or `abi3-py38` in the pyo3 dependency's features, gives cp38. */

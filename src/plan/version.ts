@@ -56,8 +56,8 @@ export function parseTag(tag: string): ReleaseVersion {
     if (parts.length !== 3) {
       reject(tag, `it has ${parts.length} version number(s) where three are required`);
     }
-    if (parts.some((p) => /^0\d/.test(p)))
-      reject(tag, "version numbers must not have leading zeros");
+    const numbers = cargo.split(/[.-]/).filter((p) => /^\d+$/.test(p));
+    if (numbers.some((p) => /^0\d/.test(p))) reject(tag, "numbers must not have leading zeros");
     reject(tag, "it is not a valid semantic version");
   }
   return {

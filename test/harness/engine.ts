@@ -192,7 +192,7 @@ export class FakeEngine {
   }
 
   private child(parent: Node | null, name: string, args: Record<string, unknown>): Node | Node[] {
-    if (parent === null && name === "node") {
+    if (parent === null && (name === "node" || /^load\w+FromID$/.test(name))) {
       const node = this.store.get(String(args.id));
       if (!node) throw new EngineError(`harness: unknown ID ${String(args.id)}`);
       return node;
@@ -294,6 +294,7 @@ export class FakeEngine {
           address,
           platforms: summaries.map((s) => s.platform),
           variants: summaries,
+          registryAuth: this.evaluator.container(node).registryAuth,
           digest,
         });
         return `${address.replace(/:[^/:]+$/, "")}@${digest}`;

@@ -195,8 +195,8 @@ export class Evaluator {
         state.mounts[path] = { type: "tmpfs" };
         break;
       case "withDirectory": {
-        const listing = this.filtered(this.listingOf(a.directory), a.include, a.exclude);
-        state.contents[path] = this.describeRef(a.directory);
+        const listing = this.filtered(this.listingOf(a.source), a.include, a.exclude);
+        state.contents[path] = this.describeRef(a.source);
         this.mergeInto(state.files, path, listing);
         break;
       }
@@ -306,7 +306,7 @@ export class Evaluator {
       }
       case "withDirectory": {
         const out = new Map(prev);
-        const listing = this.filtered(this.listingOf(a.directory), a.include, a.exclude);
+        const listing = this.filtered(this.listingOf(a.source), a.include, a.exclude);
         for (const [rel, source] of listing) out.set(posix.join(sub(a.path), rel), source);
         return out;
       }

@@ -55,6 +55,8 @@ export interface PublishRecord {
   address: string;
   platforms: string[];
   variants: ContainerSummary[];
+  /** The publishing container's registry credentials (secret by NAME). */
+  registryAuth: ContainerSummary["registryAuth"];
   digest: string;
 }
 

@@ -1,0 +1,58 @@
+import { execFile } from "node:child_process";
+import { describe, expect, test } from "vitest";
+import { buildReleasePlan } from "../../src/plan/release-plan.js";
+import { EXAMPLE_DIR, REPO_ROOT, readProject } from "../support/projects.js";
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+/** `npm run plan -- <args>` exactly as README gives it; resolves with its exit code and output. */
+function npmRunPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "--silent", "plan", "--", ...args],
+      { cwd: REPO_ROOT },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe("npm run plan", () => {
+  test("prints the same plan as the library, for any project directory", async () => {
+    const { code, stdout, stderr } = await npmRunPlan([
+      "--source",
+      EXAMPLE_DIR,
+      "--tag",
+      "v0.1.5",
+      "--sha",
+      SHA,
+      "--repository",
+      "octo/sample-usage",
+    ]);
+    expect(stderr.replace(/npm warn .*\n/g, "")).toBe("");
+    expect(code).toBe(0);
+    const expected = buildReleasePlan({
+      files: await readProject(EXAMPLE_DIR),
+      tag: "v0.1.5",
+      commit: SHA,
+      repository: "octo/sample-usage",
+    });
+    expect(JSON.parse(stdout)).toEqual(expected);
+  });
+
+  test.each([
+    [["--tag", "v1.2"], 'error: invalid tag "v1.2": it has 2 version number(s)'],
+    [["--tag", "v1.2.3+meta"], "build metadata (+...) is not allowed"],
+    [["--source", "/nonexistent-project", "--tag", "v1.2.3"], "the source has no Cargo.toml"],
+    [["--tag", "v1.2.3", "--repository", "no-slash"], 'invalid repository "no-slash"'],
+    [[], "--tag is required"],
+    [["--tag", "v1.2.3", "--bogus"], "Unknown option '--bogus'"],
+  ])("bad input %j exits non-zero and prints no plan", async (args, message) => {
+    const { code, stdout, stderr } = await npmRunPlan(args);
+    expect(code).not.toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(message);
+  });
+});

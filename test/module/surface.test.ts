@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ModuleUnderTest } from "../harness/dagger-call.js";
+import type { FunctionSurface } from "../harness/surface.js";
+
+/**
+ * The CLI surface as the SDK's own scanner registers it with the engine (what `dagger call --help`
+ * and `dagger functions` show). A renamed flag, a lost default or a missing doc line fails here.
+ */
+const mod = new ModuleUnderTest();
+beforeAll(() => mod.start());
+afterAll(() => mod.stop());
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** One line per flag: `--name Type = default`, the way a reviewer reads a CLI. */
+function flags(fn: Pick<FunctionSurface, "args">): string[] {
+  return fn.args.map((a) => {
+    const fallback =
+      a.defaultValue !== undefined
+        ? ` = ${JSON.stringify(a.defaultValue)}`
+        : a.defaultPath !== undefined
+          ? ` = ${a.defaultPath}`
+          : "";
+    return `--${kebab(a.name)} ${a.type}${fallback}`;
+  });
+}
+
+describe("the module's CLI surface", () => {
+  test("one object, RustRelease, documented, with --source defaulting to the sample project", async () => {
+    const objects = await mod.surface();
+    expect(objects.map((o) => o.name)).toEqual(["RustRelease"]);
+    const main = objects[0];
+    expect(main?.description).toMatch(/^Releases a Rust CLI with PyO3 bindings/);
+    expect(flags({ args: main?.constructorArgs ?? [] })).toEqual(["--source Directory = /example"]);
+    expect(main?.constructorArgs[0]?.ignore).toEqual(
+      expect.arrayContaining(["**/target", "**/.git"]),
+    );
+  });
+
+  test("every function, its flags, types, defaults, and a one-line description", async () => {
+    const main = (await mod.surface())[0];
+    const table = Object.fromEntries(
+      (main?.functions ?? []).map((f) => [
+        kebab(f.name),
+        { returns: f.returnType, flags: flags(f) },
+      ]),
+    );
+    expect(table).toEqual({
+      plan: {
+        returns: "String",
+        flags: [
+          "--tag String",
+          "--sha String?",
+          "--repository String?",
+          "--image-name String?",
+          "--latest-on-release Boolean = false",
+        ],
+      },
+    });
+    for (const fn of main?.functions ?? []) {
+      expect(fn.description, fn.name).not.toBe("");
+      for (const arg of fn.args) expect(arg.description, `${fn.name} --${arg.name}`).not.toBe("");
+    }
+  });
+});

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, test } from "vitest";
+import { PlanError } from "../../src/plan/errors.js";
+import { readManifest } from "../../src/plan/manifest.js";
+import { readProject, scratchDir, writeTree } from "../support/projects.js";
+import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+async function project(tree: Record<string, string | null>) {
+  const dir = scratchDir("manifest");
+  cleanups.push(dir.remove);
+  writeTree(
+    dir.path,
+    Object.fromEntries(Object.entries(tree).filter((e): e is [string, string] => e[1] !== null)),
+  );
+  return readProject(dir.path);
+}
+
+async function manifestError(tree: Record<string, string | null>): Promise<string> {
+  try {
+    readManifest(await project(tree));
+  } catch (error) {
+    expect(error).toBeInstanceOf(PlanError);
+    return (error as Error).message;
+  }
+  throw new Error("expected readManifest to fail");
+}
+
+describe("readManifest", () => {
+  test("a single package shaped like codex-usage", async () => {
+    const manifest = readManifest(await project(SINGLE_PACKAGE));
+    expect(manifest).toEqual({
+      packageName: "codex-usage",
+      packageDir: "",
+      version: "0.1.0",
+      versionSource: "package",
+      versionedPackages: ["codex-usage"],
+      bins: ["codex-usage"],
+      libName: "codex_usage_core",
+      crateTypes: ["cdylib", "rlib"],
+      rustVersion: "1.80",
+      python: {
+        name: "Codex.Usage",
+        distName: "codex_usage",
+        staticVersion: null,
+        features: ["pyo3"],
+        moduleName: "codex_usage._native",
+        abi3: "cp38",
+      },
+      toolchain: null,
+    });
+  });
+
+  test("binaries are discovered like cargo does: src/main.rs and src/bin", async () => {
+    const cargoToml = SINGLE_PACKAGE["Cargo.toml"].replace(
+      '[[bin]]\nname = "codex-usage"\npath = "src/main.rs"\n',
+      "",
+    );
+    const manifest = readManifest(
+      await project({
+        ...SINGLE_PACKAGE,
+        "Cargo.toml": cargoToml,
+        "src/bin/helper.rs": "fn main() {}",
+        "src/bin/multi/main.rs": "fn main() {}",
+      }),
+    );
+    expect(manifest.bins).toEqual(["codex-usage", "helper", "multi"]);
+  });
+
+  test("a workspace whose members inherit [workspace.package] version", async () => {
+    const manifest = readManifest(await project(WORKSPACE));
+    expect(manifest).toMatchObject({
+      packageName: "ws-cli",
+      packageDir: "crates/cli",
+      version: "0.3.0",
+      versionSource: "workspace",
+      versionedPackages: ["ws-cli", "ws-core"],
+      bins: ["ws-cli"],
+      rustVersion: "1.75",
+      python: null,
+    });
+  });
+
+  test("rust-toolchain.toml and the legacy rust-toolchain file give the channel", async () => {
+    const toml = await project({
+      ...SINGLE_PACKAGE,
+      "rust-toolchain.toml": '[toolchain]\nchannel = "1.82.0"\ncomponents = ["clippy"]\n',
+    });
+    expect(readManifest(toml).toolchain).toEqual({
+      file: "rust-toolchain.toml",
+      channel: "1.82.0",
+    });
+    const legacy = await project({ ...SINGLE_PACKAGE, "rust-toolchain": "nightly-2025-01-01\n" });
+    expect(readManifest(legacy).toolchain).toEqual({
+      file: "rust-toolchain",
+      channel: "nightly-2025-01-01",
+    });
+  });
+
+  test("a pyproject.toml with another build backend is not a maturin project", async () => {
+    const files = await project({
+      ...SINGLE_PACKAGE,
+      "pyproject.toml": '[build-system]\nbuild-backend = "setuptools.build_meta"\n',
+    });
+    expect(readManifest(files).python).toBeNull();
+  });
+
+  test("a static pyproject version is reported for the plan to compare with the tag", async () => {
+    const pyproject = SINGLE_PACKAGE["pyproject.toml"].replace(
+      'dynamic = ["version"]',
+      'version = "0.1.0"',
+    );
+    const files = await project({ ...SINGLE_PACKAGE, "pyproject.toml": pyproject });
+    expect(readManifest(files).python?.staticVersion).toBe("0.1.0");
+  });
+
+  test.each([
+    [
+      "no Cargo.lock",
+      { "Cargo.lock": null },
+      "Cargo.lock is missing: commit it (the release guide requires it, and every build runs with --locked)",
+    ],
+    [
+      "no version anywhere",
+      {
+        "Cargo.toml": SINGLE_PACKAGE["Cargo.toml"].replace(
+          'version = "0.1.0" # replaced by the tag\n',
+          "",
+        ),
+      },
+      "Cargo.toml has no version",
+    ],
+    [
+      "version.workspace without a workspace version",
+      {
+        "Cargo.toml": SINGLE_PACKAGE["Cargo.toml"].replace(
+          'version = "0.1.0" # replaced by the tag',
+          "version.workspace = true",
+        ),
+      },
+      "uses version.workspace = true but Cargo.toml has no [workspace.package] version",
+    ],
+    [
+      "no binary target",
+      {
+        "Cargo.toml": SINGLE_PACKAGE["Cargo.toml"].replace(
+          '[[bin]]\nname = "codex-usage"\npath = "src/main.rs"\n',
+          "",
+        ),
+        "src/main.rs": null,
+      },
+      'package "codex-usage" has no binary target',
+    ],
+    [
+      "a lock without the package",
+      { "Cargo.lock": 'version = 4\n\n[[package]]\nname = "x"\nversion = "1.0.0"\n' },
+      'Cargo.lock has no entry for "codex-usage"',
+    ],
+    [
+      "a stale lock",
+      {
+        "Cargo.lock": SINGLE_PACKAGE["Cargo.lock"].replace(
+          'version = "0.1.0"\ndep',
+          'version = "0.0.9"\ndep',
+        ),
+      },
+      "Cargo.lock records codex-usage 0.0.9 but Cargo.toml says 0.1.0",
+    ],
+    ["broken TOML", { "Cargo.toml": "[package\nname=" }, "Cargo.toml is not valid TOML"],
+  ])("refuses %s", async (_case, change, message) => {
+    expect(await manifestError({ ...SINGLE_PACKAGE, ...change })).toContain(message);
+  });
+
+  test("refuses a virtual workspace where no single member has a binary", async () => {
+    const message = await manifestError({
+      ...WORKSPACE,
+      "crates/tool/src/main.rs": "fn main() {}",
+    });
+    expect(message).toContain("exactly one member with a binary");
+    expect(message).toContain("crates/cli, crates/tool");
+  });
+
+  test("a project without Cargo.toml is refused by the loader", async () => {
+    await expect(project({ "README.md": "hi" })).rejects.toThrow(
+      "the source has no Cargo.toml at its root: pass the project directory with --source",
+    );
+  });
+});

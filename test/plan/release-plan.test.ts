@@ -1,0 +1,164 @@
+import { describe, expect, test } from "vitest";
+import { PlanError } from "../../src/plan/errors.js";
+import { buildReleasePlan } from "../../src/plan/release-plan.js";
+import { EXAMPLE_DIR, readProject } from "../support/projects.js";
+
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+
+describe("buildReleasePlan on the sample crate", async () => {
+  const files = await readProject(EXAMPLE_DIR);
+
+  test("a stable tag: every artifact, destination and tag is decided up front", () => {
+    const plan = buildReleasePlan({
+      files,
+      tag: "v0.1.5",
+      commit: SHA,
+      repository: "Octo/Sample-Usage",
+    });
+    expect(plan.version).toEqual({
+      tag: "v0.1.5",
+      cargo: "0.1.5",
+      pep440: "0.1.5",
+      prerelease: false,
+      major: 0,
+      minor: 1,
+      patch: 5,
+    });
+    expect(plan.commit).toEqual({ sha: SHA, short: "0123456" });
+    expect(plan.versionPatch).toEqual({
+      from: "0.1.0",
+      to: "0.1.5",
+      files: ["Cargo.toml", "Cargo.lock"],
+    });
+    expect(plan.project).toMatchObject({
+      packageName: "sample-usage",
+      bins: ["sample-usage"],
+      libName: "sample_usage_core",
+      crateTypes: ["cdylib", "rlib"],
+      currentVersion: "0.1.0",
+    });
+    expect(plan.targets.map((t) => [t.triple, t.archive, t.wheel])).toEqual([
+      [
+        "x86_64-unknown-linux-gnu",
+        "sample-usage-x86_64-unknown-linux-gnu.tar.gz",
+        "sample_usage-0.1.5-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+      ],
+      [
+        "aarch64-unknown-linux-gnu",
+        "sample-usage-aarch64-unknown-linux-gnu.tar.gz",
+        "sample_usage-0.1.5-cp38-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+      ],
+      [
+        "x86_64-apple-darwin",
+        "sample-usage-x86_64-apple-darwin.tar.gz",
+        "sample_usage-0.1.5-cp38-abi3-macosx_10_12_x86_64.whl",
+      ],
+      [
+        "aarch64-apple-darwin",
+        "sample-usage-aarch64-apple-darwin.tar.gz",
+        "sample_usage-0.1.5-cp38-abi3-macosx_11_0_arm64.whl",
+      ],
+      [
+        "x86_64-pc-windows-msvc",
+        "sample-usage-x86_64-pc-windows-msvc.zip",
+        "sample_usage-0.1.5-cp38-abi3-win_amd64.whl",
+      ],
+    ]);
+    expect(plan.checksums.file).toBe("SHA256SUMS");
+    expect(plan.checksums.covers).toEqual([...plan.targets.map((t) => t.archive)].sort());
+    expect(plan.python).toMatchObject({
+      project: "sample-usage",
+      distName: "sample_usage",
+      version: "0.1.5",
+      abi3: "cp38",
+      features: ["pyo3"],
+      moduleName: "sample_usage._native",
+      sdist: "sample_usage-0.1.5.tar.gz",
+    });
+    expect(plan.image).toEqual({
+      repository: "ghcr.io/octo/sample-usage",
+      tags: ["v0.1.5", "v0.1", "v0", "sha-0123456"],
+      references: [
+        "ghcr.io/octo/sample-usage:v0.1.5",
+        "ghcr.io/octo/sample-usage:v0.1",
+        "ghcr.io/octo/sample-usage:v0",
+        "ghcr.io/octo/sample-usage:sha-0123456",
+      ],
+      platforms: ["linux/amd64", "linux/arm64"],
+    });
+    expect(plan.github).toEqual({
+      repository: "Octo/Sample-Usage",
+      releaseName: "v0.1.5",
+      prerelease: false,
+      makeLatest: "true",
+      assets: [...plan.checksums.covers, "SHA256SUMS"].sort(),
+    });
+  });
+
+  test("a prerelease is never latest anywhere", () => {
+    const plan = buildReleasePlan({
+      files,
+      tag: "v1.0.0-rc.1",
+      commit: SHA,
+      repository: "octo/sample-usage",
+      latestOnRelease: true,
+    });
+    expect(plan.version.pep440).toBe("1.0.0rc1");
+    expect(plan.github).toMatchObject({ prerelease: true, makeLatest: "false" });
+    expect(plan.image?.tags).toEqual(["v1.0.0-rc.1", "sha-0123456"]);
+    expect(plan.python?.wheels[0]).toBe(
+      "sample_usage-1.0.0rc1-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    );
+  });
+
+  test("without repository and commit, the publishing sections are empty but the build is planned", () => {
+    const plan = buildReleasePlan({ files, tag: "v0.2.0" });
+    expect(plan.commit).toBeNull();
+    expect(plan.github).toBeNull();
+    expect(plan.image).toBeNull();
+    expect(plan.targets).toHaveLength(5);
+  });
+
+  test("the plan is plain JSON data", () => {
+    const plan = buildReleasePlan({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+
+  test.each([
+    [{ tag: "0.1.5" }, 'invalid tag "0.1.5"'],
+    [{ tag: "v0.1.5", commit: "abc" }, 'invalid commit sha "abc"'],
+    [{ tag: "v0.1.5", repository: "nope" }, 'invalid repository "nope"'],
+  ])("bad input %j is refused", (input, message) => {
+    expect(() => buildReleasePlan({ files, ...input })).toThrow(message);
+  });
+
+  test("a static pyproject version that disagrees with the tag is refused", () => {
+    const pyprojectToml = (files.pyprojectToml as string).replace(
+      'dynamic = ["version"]',
+      'version = "0.1.0"',
+    );
+    expect(() => buildReleasePlan({ files: { ...files, pyprojectToml }, tag: "v0.1.5" })).toThrow(
+      'pyproject.toml sets version = "0.1.0" but the tag v0.1.5 means 0.1.5',
+    );
+    // Agreeing with the tag's PEP 440 spelling is fine.
+    const agreeing = pyprojectToml.replace('version = "0.1.0"', 'version = "0.1.5rc2"');
+    expect(
+      buildReleasePlan({ files: { ...files, pyprojectToml: agreeing }, tag: "v0.1.5-rc.2" }).python
+        ?.version,
+    ).toBe("0.1.5rc2");
+  });
+
+  test("a Python extension without abi3 is refused with the fix", () => {
+    const cargoToml = files.cargoToml.replace(', "pyo3/abi3-py38"', "");
+    let error: unknown;
+    try {
+      buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.1.5" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PlanError);
+    expect((error as Error).message).toContain(
+      'the Python extension of "sample-usage" is not abi3',
+    );
+  });
+});
