@@ -20,6 +20,11 @@ export interface Target {
   buildTarget: string;
   /** The newest glibc symbol version the binary may need, for Linux gnu targets. */
   glibcFloor: string | null;
+  /**
+   * MACOSX_DEPLOYMENT_TARGET for macOS builds: the oldest macOS the binary runs on, and what
+   * maturin writes into the wheel tag, so binaries and wheels agree.
+   */
+  macosDeploymentTarget: string | null;
   /** The platform part of the abi3 wheel tag maturin produces for this target. */
   wheelPlatformTag: string;
   /** What `file` must report for the binary (format and architecture). */
@@ -37,6 +42,7 @@ export const TARGETS: readonly Target[] = [
     toolchain: "zig",
     buildTarget: "x86_64-unknown-linux-gnu.2.17",
     glibcFloor: "2.17",
+    macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux_2_17_x86_64.manylinux2014_x86_64",
     binaryFormat: "ELF 64-bit LSB x86-64",
   },
@@ -50,6 +56,7 @@ export const TARGETS: readonly Target[] = [
     toolchain: "zig",
     buildTarget: "aarch64-unknown-linux-gnu.2.17",
     glibcFloor: "2.17",
+    macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux_2_17_aarch64.manylinux2014_aarch64",
     binaryFormat: "ELF 64-bit LSB ARM aarch64",
   },
@@ -63,6 +70,7 @@ export const TARGETS: readonly Target[] = [
     toolchain: "zig",
     buildTarget: "x86_64-apple-darwin",
     glibcFloor: null,
+    macosDeploymentTarget: "10.12",
     wheelPlatformTag: "macosx_10_12_x86_64",
     binaryFormat: "Mach-O 64-bit x86_64",
   },
@@ -76,6 +84,7 @@ export const TARGETS: readonly Target[] = [
     toolchain: "zig",
     buildTarget: "aarch64-apple-darwin",
     glibcFloor: null,
+    macosDeploymentTarget: "11.0",
     wheelPlatformTag: "macosx_11_0_arm64",
     binaryFormat: "Mach-O 64-bit arm64",
   },
@@ -89,6 +98,7 @@ export const TARGETS: readonly Target[] = [
     toolchain: "xwin",
     buildTarget: "x86_64-pc-windows-msvc",
     glibcFloor: null,
+    macosDeploymentTarget: null,
     wheelPlatformTag: "win_amd64",
     binaryFormat: "PE32+ executable (console) x86-64",
   },

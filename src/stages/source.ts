@@ -1,7 +1,25 @@
 import { type Directory, ExistsType } from "@dagger.io/dagger";
-import type { ProjectFiles } from "../plan/manifest.js";
+import { type ProjectFiles, type ProjectManifest, readManifest } from "../plan/manifest.js";
+import { patchVersion } from "../plan/patch.js";
 import { loadProjectFiles, type SourceReader } from "../plan/project-files.js";
 import { buildReleasePlan, type PlanInput, type ReleasePlan } from "../plan/release-plan.js";
+import { parseTag, type ReleaseVersion } from "../plan/version.js";
+
+/**
+ * Build output and tooling state that must never reach cargo: an unrelated change there would
+ * invalidate every build. Applied to --source and again wherever the source is copied.
+ */
+export const SOURCE_IGNORE = [
+  "**/target",
+  "**/.git",
+  "**/node_modules",
+  "**/__pycache__",
+  "**/.venv",
+  "dist",
+];
+
+/** Archives and images carry this time unless the commit's is given: zip's earliest date. */
+export const FIXED_EPOCH = 315532800;
 
 /** Reads a Dagger Directory the way the plan reads any source tree. */
 export function directoryReader(source: Directory): SourceReader {
@@ -26,4 +44,61 @@ export async function planRelease(
   input: Omit<PlanInput, "files">,
 ): Promise<ReleasePlan> {
   return buildReleasePlan({ ...input, files: await readProjectFiles(source) });
+}
+
+/** What every build stage needs: the source to build (version patched) and what it holds. */
+export interface BuildContext {
+  source: Directory;
+  manifest: ProjectManifest;
+  /** The tag's versions when building a release; null builds the version in Cargo.toml. */
+  release: ReleaseVersion | null;
+  /** The Cargo version the artifacts carry. */
+  version: string;
+  /** LICENSE and README files at the source root, shipped in every archive. */
+  docs: string[];
+  /** Prefix of every cache volume: caches are per project and per purpose. */
+  cacheNamespace: string;
+  /** Timestamp for archive entries and image metadata (unix seconds). */
+  sourceDateEpoch: number;
+}
+
+async function rootDocs(source: Directory): Promise<string[]> {
+  const found = await Promise.all(
+    ["LICENSE*", "LICENCE*", "README*", "COPYING*"].map((pattern) => source.glob(pattern)),
+  );
+  const candidates = [...new Set(found.flat().map((p) => p.replace(/\/$/, "")))].sort();
+  const files = await Promise.all(
+    candidates.map(async (path) =>
+      (await source.exists(path, { expectedType: ExistsType.RegularType })) ? [path] : [],
+    ),
+  );
+  return files.flat();
+}
+
+/**
+ * Reads the project, and with a tag patches its version into Cargo.toml and Cargo.lock, so the
+ * built artifacts report the tag's version and `cargo --locked` accepts the source.
+ */
+export async function buildContext(
+  source: Directory,
+  options: { tag?: string | null; sourceDateEpoch?: number | null },
+): Promise<BuildContext> {
+  const release = options.tag ? parseTag(options.tag) : null;
+  const files = await readProjectFiles(source);
+  const manifest = readManifest(files);
+  let patched = source;
+  if (release) {
+    for (const [path, text] of Object.entries(patchVersion(files, manifest, release.cargo))) {
+      patched = patched.withNewFile(path, text);
+    }
+  }
+  return {
+    source: patched,
+    manifest,
+    release,
+    version: release?.cargo ?? manifest.version,
+    docs: await rootDocs(source),
+    cacheNamespace: `rust-release-${manifest.packageName}`,
+    sourceDateEpoch: options.sourceDateEpoch ?? FIXED_EPOCH,
+  };
 }

@@ -63,6 +63,13 @@ export class FakeEngine {
   evaluator: Evaluator;
 
   invocation: Invocation | null = null;
+  /** What `dag.defaultPlatform()` answers: the engine host's platform. */
+  defaultPlatform = "linux/amd64";
+  /** Delay before each answer, so concurrent requests overlap and can be counted. */
+  latencyMs = 0;
+  /** The most requests that were ever being answered at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   result: InvocationResult | null = null;
 
   private server: Server | null = null;
@@ -85,6 +92,7 @@ export class FakeEngine {
   reset(answers: Answers = {}): void {
     this.model = emptyModel();
     this.answers = answers;
+    this.maxInFlight = 0;
     this.evaluator = this.newEvaluator();
   }
 
@@ -138,6 +146,10 @@ export class FakeEngine {
     }
     const { query } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { query: string };
     this.queries.push(query);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    this.inFlight--;
     let body: unknown;
     try {
       body = { data: this.execute(query) };
@@ -218,6 +230,7 @@ export class FakeEngine {
   private leaf(node: Node | null, name: string, args: Record<string, unknown>): unknown {
     if (node === null) {
       if (name === "version") return "v0.21.9";
+      if (name === "defaultPlatform") return this.defaultPlatform;
       throw new EngineError(`harness: unsupported root leaf ${name}`);
     }
     if (name === "id") return node.id;
@@ -369,6 +382,16 @@ export class FakeEngine {
     },
   };
 
+  /**
+   * What `dagger call <fn> export --path <path>` does after the function returns a Directory or
+   * File: evaluate it (running what it depends on) and write it here.
+   */
+  exportReturned(node: Node, path: string): string {
+    const handler = this.leaves[node.kind]?.export;
+    if (!handler) throw new Error(`harness: cannot export a ${node.kind}`);
+    return handler(node, { path }) as string;
+  }
+
   private nodeOf(id: string): Node {
     const node = this.store.get(id);
     if (!node) throw new EngineError(`harness: unknown ID ${id}`);
@@ -378,4 +401,14 @@ export class FakeEngine {
 
 function createDigest(text: string): string {
   return createHash("sha256").update(text).digest("hex");
+}
+
+/** Looks inside the container a recorded command ran in. */
+export function execContainer(engine: FakeEngine, index: number) {
+  const node = engine.evaluator.execNodes[index];
+  if (!node) throw new Error(`harness: no exec #${index}`);
+  return {
+    files: (path: string) => engine.evaluator.containerFiles(node, path),
+    text: (path: string) => engine.evaluator.containerFileText(node, path),
+  };
 }

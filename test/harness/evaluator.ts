@@ -72,6 +72,8 @@ export class Evaluator {
   private materialized = new Map<string, ExecFailure | null>();
   private execResults = new Map<string, { stdout: string; stderr: string; exitCode: number }>();
   private seenContainers = new Set<string>();
+  /** The container node of each recorded exec, by index (for tests that look inside). */
+  readonly execNodes: Node[] = [];
 
   constructor(
     private store: NodeStore,
@@ -470,11 +472,23 @@ export class Evaluator {
       exitCode: exec.exitCode,
     };
     this.model.execs.push(exec);
+    this.execNodes.push(node);
     this.execResults.set(node.key, result);
     const failed =
       (expect === "SUCCESS" && exec.exitCode !== 0) ||
       (expect === "FAILURE" && exec.exitCode === 0);
     if (failed) throw new ExecFailure(exec, result.stdout, result.stderr);
+  }
+
+  /** The files a container holds under a directory, as relative paths (known files only). */
+  containerFiles(node: Node, path: string): string[] {
+    return [...this.containerDirectory(node, path).keys()].sort();
+  }
+
+  /** The text of a file in a container, when its contents are known or canned. */
+  containerFileText(node: Node, path: string): string {
+    const file = this.store.make(node, "file", { path }, "File");
+    return this.bytes(file, true).toString("utf8");
   }
 
   /** The result of the last command in a container's chain, running what it needs. */

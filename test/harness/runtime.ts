@@ -6,7 +6,11 @@
  * `@dagger.io/dagger` resolves exactly as under `dagger call`: through tsconfig `paths` to the
  * bundled `sdk/` when `dagger develop` wrote one, else to the npm package.
  */
-import { entrypoint } from "@dagger.io/dagger";
+import { register } from "node:module";
+
+register("./scan-cache-hook.mjs", import.meta.url);
+// Imported after the hook is in place, so the SDK's scanner goes through it.
+const { entrypoint } = await import("@dagger.io/dagger");
 
 interface CallMessage {
   port: number;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { SOURCE_IGNORE } from "../../src/stages/source.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { FunctionSurface } from "../harness/surface.js";
 
@@ -33,10 +34,12 @@ describe("the module's CLI surface", () => {
     expect(objects.map((o) => o.name)).toEqual(["RustRelease"]);
     const main = objects[0];
     expect(main?.description).toMatch(/^Releases a Rust CLI with PyO3 bindings/);
-    expect(flags({ args: main?.constructorArgs ?? [] })).toEqual(["--source Directory = /example"]);
-    expect(main?.constructorArgs[0]?.ignore).toEqual(
-      expect.arrayContaining(["**/target", "**/.git"]),
-    );
+    expect(flags({ args: main?.constructorArgs ?? [] })).toEqual([
+      "--source Directory = /example",
+      "--source-date-epoch Int?",
+    ]);
+    // The scanner resolved the imported constant: the engine applies exactly these patterns.
+    expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);
   });
 
   test("every function, its flags, types, defaults, and a one-line description", async () => {
@@ -58,6 +61,9 @@ describe("the module's CLI surface", () => {
           "--latest-on-release Boolean = false",
         ],
       },
+      build: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
+      archive: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
+      "release-archives": { returns: "Directory", flags: ["--tag String?"] },
     });
     for (const fn of main?.functions ?? []) {
       expect(fn.description, fn.name).not.toBe("");

@@ -123,3 +123,10 @@ describe("image references and tags", () => {
     expect(() => parseCommitSha(value)).toThrow(`invalid commit sha "${value}"`);
   });
 });
+
+test("macOS deployment targets agree with the wheel tags maturin derives from them", () => {
+  for (const t of TARGETS) {
+    const tag = /^macosx_(\d+)_(\d+)_/.exec(t.wheelPlatformTag);
+    expect(t.macosDeploymentTarget).toBe(tag ? `${tag[1]}.${tag[2]}` : null);
+  }
+});

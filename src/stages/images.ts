@@ -1,0 +1,19 @@
+/**
+ * Every container image the pipeline runs, pinned in one place. Versions are explicit release
+ * tags; digests are not pinned because they could not be established from our machines (no
+ * registry access) — pin them with `docker buildx imagetools inspect <image>` when adopting.
+ */
+export const IMAGES = {
+  /** Rust, zig, cargo-zigbuild and a macOS SDK: Linux and macOS targets. */
+  zigbuild: "ghcr.io/rust-cross/cargo-zigbuild:0.24.0",
+  /** Rust, clang/lld, llvm-tools and cargo-xwin: the Windows MSVC target. */
+  xwin: "ghcr.io/rust-cross/cargo-xwin:0.23.1",
+  /** Python's standard library runs the archive, checksum and binary-check steps. */
+  python: "python:3.12.8-slim-bookworm",
+} as const;
+
+/** Where the cargo-zigbuild image keeps its macOS SDK (its Dockerfile sets SDKROOT to it). */
+export const MACOS_SDKROOT = "/opt/MacOSX11.3.sdk";
+
+/** CARGO_HOME in the rust-based images. */
+export const CARGO_HOME = "/usr/local/cargo";
