@@ -39,7 +39,6 @@ export interface TargetPlan {
   toolchain: Target["toolchain"];
   buildTarget: string;
   glibcFloor: string | null;
-  binaryFormat: string;
   /** Each binary: its name in the archive and cargo's output path under the target directory. */
   binaries: { file: string; path: string }[];
   archive: string;
@@ -151,7 +150,6 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
     toolchain: t.toolchain,
     buildTarget: t.buildTarget,
     glibcFloor: t.glibcFloor,
-    binaryFormat: t.binaryFormat,
     binaries: manifest.bins.map((b) => ({
       file: binaryFileName(b, t),
       path: binaryOutputPath(b, t),

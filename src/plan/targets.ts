@@ -27,8 +27,6 @@ export interface Target {
   macosDeploymentTarget: string | null;
   /** The platform part of the abi3 wheel tag maturin produces for this target. */
   wheelPlatformTag: string;
-  /** What `file` must report for the binary (format and architecture). */
-  binaryFormat: string;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -44,7 +42,6 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux_2_17_x86_64.manylinux2014_x86_64",
-    binaryFormat: "ELF 64-bit LSB x86-64",
   },
   {
     triple: "aarch64-unknown-linux-gnu",
@@ -58,7 +55,6 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux_2_17_aarch64.manylinux2014_aarch64",
-    binaryFormat: "ELF 64-bit LSB ARM aarch64",
   },
   {
     triple: "x86_64-apple-darwin",
@@ -72,7 +68,6 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: "10.12",
     wheelPlatformTag: "macosx_10_12_x86_64",
-    binaryFormat: "Mach-O 64-bit x86_64",
   },
   {
     triple: "aarch64-apple-darwin",
@@ -86,7 +81,6 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: "11.0",
     wheelPlatformTag: "macosx_11_0_arm64",
-    binaryFormat: "Mach-O 64-bit arm64",
   },
   {
     triple: "x86_64-pc-windows-msvc",
@@ -100,7 +94,6 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: null,
     wheelPlatformTag: "win_amd64",
-    binaryFormat: "PE32+ executable (console) x86-64",
   },
 ];
 

@@ -1,0 +1,82 @@
+import { copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RunOptions, type RunResult, run } from "../example/tools.js";
+
+export const EXAMPLE_DIR = fileURLToPath(new URL("../../example", import.meta.url));
+export const BIN = "sample-usage";
+
+/** Long enough for a cold release build on 2 cores. */
+export const BUILD_TIMEOUT_MS = 300_000;
+
+// One target dir shared by every test file, so each binary is compiled once per run.
+export const CARGO_TARGET_DIR = join(EXAMPLE_DIR, "target");
+export const cargoEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  CARGO_TARGET_DIR,
+  CARGO_TERM_COLOR: "never",
+};
+
+/** Runs an argv exactly as a stage would hand it to `withExec`. */
+export function runArgv(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error("empty argv");
+  return run(cmd, args, opts);
+}
+
+/** The error message of a command expected to fail (it carries the command's stderr). */
+export async function failureOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  throw new Error("the command succeeded, but it was expected to fail");
+}
+
+/**
+ * Builds the sample CLI for this machine (host toolchain, host glibc) without the PyO3 feature
+ * and copies it into `dir`: other test files' cargo runs briefly unlink and relink the binary in
+ * the shared target dir, so tests read their own copy. Returns the copy's path.
+ */
+export async function buildHostBinary(dir: string): Promise<string> {
+  await run("cargo", ["build", "--release", "--locked", "--bin", BIN], {
+    cwd: EXAMPLE_DIR,
+    env: cargoEnv,
+  });
+  const copy = join(dir, BIN);
+  await copyFile(join(CARGO_TARGET_DIR, "release", BIN), copy);
+  return copy;
+}
+
+function versionParts(version: string): number[] {
+  return version.split(".").map(Number);
+}
+
+/** Orders dotted versions numerically: 2.17 before 2.2.5 would be wrong. */
+export function compareVersions(a: string, b: string): number {
+  const [left, right] = [versionParts(a), versionParts(b)];
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** The GLIBC_x.y versions a binary needs, as binutils' readelf reads them, oldest first. */
+export async function glibcVersionsByReadelf(binary: string): Promise<string[]> {
+  const { stdout } = await run("readelf", ["--version-info", "--wide", binary]);
+  const versions = new Set([...stdout.matchAll(/Name: GLIBC_(\d+(?:\.\d+)*)/g)].map((m) => m[1]));
+  return [...versions].flatMap((v) => (v === undefined ? [] : [v])).sort(compareVersions);
+}
+
+/** The oldest macOS a Mach-O binary says it runs on, as LLVM's objdump reads it. */
+export async function macosMinimumByObjdump(binary: string): Promise<string> {
+  const { stdout } = await run("llvm-objdump", ["--macho", "--private-headers", binary]);
+  const found =
+    /cmd LC_BUILD_VERSION\n(?:.*\n)*?\s*minos (\S+)/.exec(stdout) ??
+    /cmd LC_VERSION_MIN_MACOSX\n(?:.*\n)*?\s*version (\S+)/.exec(stdout);
+  const version = found?.[1];
+  if (version === undefined) throw new Error(`llvm-objdump shows no minimum macOS for ${binary}`);
+  return version;
+}
