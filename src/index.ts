@@ -1,4 +1,12 @@
-import { argument, type Directory, dag, func, object } from "@dagger.io/dagger";
+import {
+  argument,
+  type Container,
+  type Directory,
+  func,
+  object,
+  type Secret,
+} from "@dagger.io/dagger";
+import { enginePlatform, publishImages, singleImage } from "./flows/image.js";
 import { findTarget, type Target, targetForPlatform } from "./plan/targets.js";
 import { archiveDirectory, binariesDirectory, releaseArchives } from "./stages/binaries.js";
 import { buildContext, planRelease, SOURCE_IGNORE } from "./stages/source.js";
@@ -39,9 +47,7 @@ export class RustRelease {
 
   /** The target for --target, or the engine host's Linux target. */
   private async target(triple?: string): Promise<Target> {
-    if (triple) return findTarget(triple);
-    const platform = await dag.defaultPlatform();
-    return targetForPlatform(platform.split("/").slice(0, 2).join("/"));
+    return triple ? findTarget(triple) : targetForPlatform(await enginePlatform());
   }
 
   /**
@@ -115,5 +121,65 @@ export class RustRelease {
   ): Promise<Directory> {
     const [ctx, native] = await Promise.all([this.context(tag), this.target()]);
     return releaseArchives(ctx, native.triple);
+  }
+
+  /**
+   * The release image for one platform, from the release binaries:
+   * `dagger call image --platform linux/arm64 as-tarball export --path image.tar`.
+   */
+  @func()
+  async image(
+    /** linux/amd64 or linux/arm64 (default: the engine's platform). */
+    platform?: string,
+    /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
+    tag?: string,
+    /** The commit being built: the image's revision label. */
+    sha?: string,
+    /** The GitHub repository, owner/name: the image's source label. */
+    repository?: string,
+  ): Promise<Container> {
+    return singleImage(this.source, {
+      platform: platform ?? null,
+      tag: tag ?? null,
+      sha: sha ?? null,
+      repository: repository ?? null,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /**
+   * Pushes the linux/amd64 + linux/arm64 image to ghcr.io/<owner>/<name> and returns the pushed
+   * references with their digest; without --tag, a main-branch build (`latest`, `sha-<7>`).
+   */
+  @func({ cache: "never" })
+  async publishImage(
+    /** The GitHub repository, owner/name: the image is ghcr.io/<owner>/<name>. */
+    repository: string,
+    /** The commit being published (GITHUB_SHA): the sha-<7> tag and the revision label. */
+    sha: string,
+    /** A release tag (vX.Y.Z): tags vX.Y.Z, vX.Y, vX; a prerelease only its own version. */
+    tag?: string,
+    /** Registry password, e.g. env://GITHUB_TOKEN (needs `permissions: packages: write`). */
+    registryPassword?: Secret,
+    /** Registry user (default: the repository owner). */
+    registryUsername?: string,
+    /** The image name under ghcr.io/<owner>/ (default: the repository name). */
+    imageName?: string,
+    /** Also move `latest` on a stable release (default: only main-branch builds move it). */
+    latestOnRelease = false,
+    /** Build and check everything, print what would be pushed, push nothing. */
+    dryRun = false,
+  ): Promise<string[]> {
+    return publishImages(this.source, {
+      repository,
+      sha,
+      tag: tag ?? null,
+      password: registryPassword ?? null,
+      username: registryUsername ?? null,
+      imageName: imageName ?? null,
+      latestOnRelease,
+      dryRun,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
   }
 }

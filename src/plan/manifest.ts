@@ -46,6 +46,10 @@ export interface ProjectManifest {
   libName: string | null;
   crateTypes: string[];
   rustVersion: string | null;
+  /** `[package]` description, license (SPDX) and repository URL, for image labels. */
+  description: string | null;
+  license: string | null;
+  repositoryUrl: string | null;
   python: PythonProject | null;
   toolchain: { file: string; channel: string | null } | null;
 }
@@ -83,6 +87,16 @@ export function parseToml(file: string, text: string): Table {
 /** PEP 427 / PEP 625: runs of `-_.` become `_`, lowercase. */
 export function distributionName(projectName: string): string {
   return projectName.replace(/[-_.]+/g, "_").toLowerCase();
+}
+
+/** A `[package]` field, or the workspace's when the package inherits it (`x.workspace = true`). */
+function inherited(pkg: Table, root: Table, key: string): string | null {
+  const own = pkg[key];
+  if (typeof own === "string") return own;
+  if (isTable(own) && own.workspace === true) {
+    return stringAt(table(table(root, "workspace") ?? {}, "package"), key) ?? null;
+  }
+  return null;
 }
 
 function inheritsWorkspaceVersion(pkg: Table): boolean {
@@ -275,10 +289,10 @@ export function readManifest(files: ProjectFiles): ProjectManifest {
     bins,
     libName: stringAt(lib, "name") ?? (lib ? packageName.replaceAll("-", "_") : null),
     crateTypes: stringList(lib?.["crate-type"]),
-    rustVersion:
-      stringAt(located.pkg, "rust-version") ??
-      stringAt(table(table(root, "workspace") ?? {}, "package"), "rust-version") ??
-      null,
+    rustVersion: inherited(located.pkg, root, "rust-version"),
+    description: inherited(located.pkg, root, "description"),
+    license: inherited(located.pkg, root, "license"),
+    repositoryUrl: inherited(located.pkg, root, "repository"),
     python: pythonProject(files, packageName, located.manifest),
     toolchain: toolchainChannel(files),
   };

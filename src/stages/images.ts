@@ -1,7 +1,7 @@
 /**
- * Every container image the pipeline runs, pinned in one place. Versions are explicit release
- * tags; digests are not pinned because they could not be established from our machines (no
- * registry access) — pin them with `docker buildx imagetools inspect <image>` when adopting.
+ * Every container image the pipeline runs, pinned in one place, by explicit release tag. Tool
+ * image digests could not be established from our machines (no registry access): pin them with
+ * `docker buildx imagetools inspect <image>` when adopting.
  */
 export const IMAGES = {
   /** Rust, zig, cargo-zigbuild and a macOS SDK: Linux and macOS targets. */
@@ -10,7 +10,16 @@ export const IMAGES = {
   xwin: "ghcr.io/rust-cross/cargo-xwin:0.23.1",
   /** Python's standard library runs the archive, checksum and binary-check steps. */
   python: "python:3.12.8-slim-bookworm",
+  /**
+   * The release image's base: glibc, libgcc and CA certificates, a `nonroot` user, no shell.
+   * The digest is the multi-arch index seen pinned in several public projects.
+   */
+  runtime:
+    "gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f",
 } as const;
+
+/** distroless's unprivileged user (uid 65532). */
+export const RUNTIME_USER = "nonroot";
 
 /** Where the cargo-zigbuild image keeps its macOS SDK (its Dockerfile sets SDKROOT to it). */
 export const MACOS_SDKROOT = "/opt/MacOSX11.3.sdk";

@@ -310,7 +310,7 @@ export class FakeEngine {
           registryAuth: this.evaluator.container(node).registryAuth,
           digest,
         });
-        return `${address.replace(/:[^/:]+$/, "")}@${digest}`;
+        return `${address}@${digest}`;
       },
     },
     File: {

@@ -454,7 +454,11 @@ export class Evaluator {
     const exec: ExecRecord = {
       platform: state.platform,
       image: state.image,
-      argv: [...(node.args.args as string[])],
+      // With useEntrypoint the engine runs the entrypoint with these as its arguments.
+      argv: [
+        ...(node.args.useEntrypoint === true ? (state.entrypoint ?? []) : []),
+        ...(node.args.args as string[]),
+      ],
       workdir: state.workdir,
       user: state.user,
       env: { ...state.env },

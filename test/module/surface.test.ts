@@ -64,7 +64,27 @@ describe("the module's CLI surface", () => {
       build: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
       archive: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
       "release-archives": { returns: "Directory", flags: ["--tag String?"] },
+      image: {
+        returns: "Container",
+        flags: ["--platform String?", "--tag String?", "--sha String?", "--repository String?"],
+      },
+      "publish-image": {
+        returns: "[String]",
+        flags: [
+          "--repository String",
+          "--sha String",
+          "--tag String?",
+          "--registry-password Secret?",
+          "--registry-username String?",
+          "--image-name String?",
+          "--latest-on-release Boolean = false",
+          "--dry-run Boolean = false",
+        ],
+      },
     });
+    // Anything with side effects is never cached (functions are cached for 7 days by default).
+    const uncached = (main?.functions ?? []).filter((f) => f.cachePolicy === "Never");
+    expect(uncached.map((f) => kebab(f.name))).toEqual(["publish-image"]);
     for (const fn of main?.functions ?? []) {
       expect(fn.description, fn.name).not.toBe("");
       for (const arg of fn.args) expect(arg.description, `${fn.name} --${arg.name}`).not.toBe("");

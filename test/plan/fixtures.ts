@@ -75,11 +75,15 @@ resolver = "2"
 version = "0.3.0"
 edition = "2021"
 rust-version = "1.75"
+license = "Apache-2.0"
 `,
   "crates/cli/Cargo.toml": `[package]
 name = "ws-cli"
 version.workspace = true
 edition.workspace = true
+rust-version.workspace = true
+license.workspace = true
+description = "The workspace's CLI"
 
 [dependencies]
 ws-core = { path = "../core" }

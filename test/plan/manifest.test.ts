@@ -42,6 +42,9 @@ describe("readManifest", () => {
       libName: "codex_usage_core",
       crateTypes: ["cdylib", "rlib"],
       rustVersion: "1.80",
+      description: null,
+      license: null,
+      repositoryUrl: null,
       python: {
         name: "Codex.Usage",
         distName: "codex_usage",
@@ -80,6 +83,9 @@ describe("readManifest", () => {
       versionedPackages: ["ws-cli", "ws-core"],
       bins: ["ws-cli"],
       rustVersion: "1.75",
+      license: "Apache-2.0",
+      description: "The workspace's CLI",
+      repositoryUrl: null,
       python: null,
     });
   });

@@ -1,0 +1,40 @@
+import type { Target } from "../plan/targets.js";
+
+/**
+ * The glibc floor of Linux wheels, the same as the binaries' (`buildTarget`'s `.2.17`): maturin
+ * tags the wheel with it and refuses to build one that needs a newer glibc.
+ */
+export const MANYLINUX = "manylinux2014";
+
+/**
+ * Builds the abi3 wheel for one target into `outDir`, run in the crate's directory. Features and
+ * the module name are not repeated here: maturin reads them from pyproject's `[tool.maturin]`.
+ * Zig targets link through zig (`--zig`); for `*-windows-msvc` maturin drives cargo-xwin itself
+ * when it runs on Linux. macOS wheels take their tag from MACOSX_DEPLOYMENT_TARGET, which the
+ * toolchain container sets to `target.macosDeploymentTarget`.
+ */
+export function maturinBuildCommand(target: Target, outDir: string): string[] {
+  const toolchain = target.toolchain === "zig" ? ["--zig"] : [];
+  const compatibility = target.os === "linux" ? ["--compatibility", MANYLINUX] : [];
+  return [
+    "maturin",
+    "build",
+    "--release",
+    "--locked",
+    "--target",
+    target.triple,
+    "--out",
+    outDir,
+    ...toolchain,
+    ...compatibility,
+  ];
+}
+
+/**
+ * Builds the sdist into `outDir`, run in the crate's directory. `outDir` must lie outside the
+ * crate: without a `.git` to read ignores from, maturin packs every file under the crate (cargo's
+ * package list), old wheels included.
+ */
+export function maturinSdistCommand(outDir: string): string[] {
+  return ["maturin", "sdist", "--out", outDir];
+}

@@ -1,0 +1,99 @@
+import type { ProjectManifest } from "../plan/manifest.js";
+import { PYTHON } from "./python.js";
+
+/** What the smoke test imports and runs from an installed wheel. */
+export interface SmokeSubject {
+  /** The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`. */
+  importName: string;
+  /** The console script to run with `--version`, or null when the project declares none. */
+  script: string | null;
+}
+
+export interface SmokeTestSpec extends SmokeSubject {
+  /** The wheel's path in the container. */
+  wheel: string;
+  /**
+   * The CARGO version (`0.1.5-rc.1`, not the wheel's `0.1.5rc1`): the console script runs the
+   * Rust CLI, which prints the version Cargo compiled into it.
+   */
+  version: string;
+}
+
+/**
+ * Installs the wheel into a fresh venv without an index (offline, no dependencies), imports the
+ * package from there and runs the console script. The running interpreter's pip installs into
+ * the venv (`pip --python`), which spares the seconds ensurepip takes. Standard library and pip
+ * only: it runs in a plain python image.
+ */
+const SMOKE_SCRIPT = `
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+
+# Only the venv may provide the package, whatever the caller's environment says.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+IMPORT = "import importlib, sys; print(importlib.import_module(sys.argv[1]).__file__)"
+
+
+def run(argv, what, cwd):
+    result = subprocess.run(argv, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True)
+    if result.returncode != 0:
+        sys.exit(f"smoke test: {what} failed (exit code {result.returncode}):\\n{result.stdout}")
+    return result.stdout.strip()
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    wheel = os.path.basename(spec["wheel"])
+    with tempfile.TemporaryDirectory() as root:
+        env_dir = os.path.realpath(os.path.join(root, "venv"))
+        venv.create(env_dir, with_pip=False)
+        python = os.path.join(env_dir, "bin", "python")
+        run([sys.executable, "-m", "pip", "--python", python, "install", "--no-index",
+             "--no-deps", "--disable-pip-version-check", "--quiet", spec["wheel"]],
+            f"installing {wheel}", root)
+        print(f"installed {wheel}")
+
+        module_file = run([python, "-I", "-c", IMPORT, spec["importName"]],
+                          f"importing {spec['importName']}", root)
+        if not os.path.realpath(module_file).startswith(env_dir + os.sep):
+            sys.exit(f"smoke test: {spec['importName']} was imported from {module_file}, "
+                     f"not from the venv the wheel was installed into")
+        print(f"imported {spec['importName']} from {module_file}")
+
+        if spec["script"] is not None:
+            shown = run([os.path.join(env_dir, "bin", spec["script"]), "--version"],
+                        f"{spec['script']} --version", root)
+            version = spec["version"]
+            if version not in shown.split() and f"v{version}" not in shown.split():
+                sys.exit(f"smoke test: {spec['script']} --version printed {shown!r}, "
+                         f"expected version {version}")
+            print(f"{spec['script']} --version: {shown}")
+
+
+main()
+`;
+
+/** The argv that installs the wheel in a clean venv, imports it and runs its console script. */
+export function smokeTestCommand(spec: SmokeTestSpec): string[] {
+  if (spec.importName === "" || spec.script === "" || spec.version === "") {
+    throw new Error(`smoke test of ${spec.wheel}: import name, script and version must be named`);
+  }
+  return [PYTHON, "-c", SMOKE_SCRIPT, JSON.stringify(spec)];
+}
+
+/**
+ * What to smoke-test in a project's wheel: the top-level package of `module-name` (maturin's
+ * default module is the lib name), and the first `[project.scripts]` entry.
+ */
+export function smokeSubject(manifest: ProjectManifest, scripts: readonly string[]): SmokeSubject {
+  const moduleName =
+    manifest.python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
+  const importName = moduleName.split(".")[0] ?? moduleName;
+  return { importName, script: scripts[0] ?? null };
+}

@@ -1,0 +1,12 @@
+/** Pinned, so a check that passes today passes on a re-run of the same release. */
+export const TWINE_REQUIREMENT = "twine==7.0.0";
+
+/**
+ * Validates the distributions' metadata as PyPI will (`--strict` also fails on warnings, such as
+ * a README that would not render). uv installs twine into a throwaway environment: no project and
+ * no pip needed.
+ */
+export function twineCheckCommand(paths: readonly string[]): string[] {
+  if (paths.length === 0) throw new Error("twine check: no distributions to check");
+  return ["uv", "tool", "run", "--from", TWINE_REQUIREMENT, "twine", "check", "--strict", ...paths];
+}
