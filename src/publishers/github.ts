@@ -1,5 +1,6 @@
 import { createGithubClient, type GithubClientOptions } from "./github-client.js";
 import { GithubPublishError, type RepositoryRef, repositoryLabel } from "./github-errors.js";
+import { tagCommit } from "./github-tags.js";
 import { describeLocalAssets, type LocalAsset, type ReleaseAsset } from "./local-assets.js";
 import {
   type AssetComparison,
@@ -209,6 +210,8 @@ export interface GithubReleaseQuery extends GithubTarget {
 
 export interface GithubReleaseInspection {
   tag: string;
+  /** The commit the tag points at on GitHub; null when the tag is not there (yet). */
+  tagCommit: string | null;
   release: "none" | "draft" | "published";
   releaseId: number | null;
   url: string | null;
@@ -226,10 +229,14 @@ export async function inspectGithubRelease(
   query: GithubReleaseQuery,
 ): Promise<GithubReleaseInspection> {
   const session = await openSession(query);
-  const release = await findReleaseForTag(session, query.tag);
+  const [release, commit] = await Promise.all([
+    findReleaseForTag(session, query.tag),
+    tagCommit(session, query.tag),
+  ]);
   if (release === null) {
     return {
       tag: query.tag,
+      tagCommit: commit,
       release: "none",
       releaseId: null,
       url: null,
@@ -249,6 +256,7 @@ export async function inspectGithubRelease(
       : [];
   return {
     tag: query.tag,
+    tagCommit: commit,
     release: release.draft ? "draft" : "published",
     releaseId: release.id,
     url: release.html_url,

@@ -31,7 +31,8 @@ function filesOf(body: unknown): Map<string, string> | null {
  */
 export async function existingFiles(request: ExistingFilesRequest): Promise<Map<string, string>> {
   const { index, project, version } = request;
-  const url = `${index.jsonApiUrl}/${encodeURIComponent(project)}/${encodeURIComponent(version)}/json`;
+  const path = `${encodeURIComponent(project)}/${encodeURIComponent(version)}`;
+  const url = `${index.jsonApiUrl}/${path}/json`;
   const step = `Reading the files of ${project} ${version} on ${index.name} (${url})`;
   const answer = await requestJson({ step, url, fetch: request.fetch });
   if (answer.status === 404) return new Map();

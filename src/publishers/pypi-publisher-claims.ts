@@ -51,7 +51,7 @@ const WORKFLOW_REF = /^([^/]+\/[^/]+)\/\.github\/workflows\/([^@]+)@/;
  */
 export function trustedPublisherFields(claims: GithubOidcClaims): TrustedPublisherFields | null {
   const [owner, repository] = claims.repository?.split("/") ?? [];
-  const job = WORKFLOW_REF.exec(claims.workflow_ref ?? "");
+  const job = WORKFLOW_REF.exec(claims.job_workflow_ref ?? claims.workflow_ref ?? "");
   if (!owner || !repository || !job?.[2]) return null;
   const caller = WORKFLOW_REF.exec(claims.workflow_ref ?? "");
   const calledFrom =

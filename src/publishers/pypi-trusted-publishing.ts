@@ -128,7 +128,8 @@ function mintRefusal(
   const fallback = answer.status >= 500 ? "Re-run later." : "";
   const hint = known.length > 0 ? known.join(" ") : fallback;
   return new PypiPublishError(
-    `${step} failed: ${index.name} answered HTTP ${answer.status} (${said}).${hint ? ` ${hint}` : ""}`,
+    `${step} failed: ${index.name} answered HTTP ${answer.status} (${said}).` +
+      (hint ? ` ${hint}` : ""),
   );
 }
 

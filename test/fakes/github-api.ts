@@ -33,6 +33,8 @@ export interface FakeGithubOptions {
   releases?: readonly SeedRelease[];
   /** Models a repository with immutable releases: a release becomes immutable once published. */
   immutableOnPublish?: boolean;
+  /** Tags that exist in the repository: name -> commit sha (lightweight tags). */
+  tags?: Record<string, string>;
 }
 
 /** A one-shot answer to the next request that matches. */
@@ -80,6 +82,7 @@ export class FakeGithubApi {
   readonly repo: string;
   private readonly token: string;
   private readonly immutableOnPublish: boolean;
+  private readonly tags: Record<string, string>;
   private server: Server | null = null;
   private base = "";
   private failures: InjectedFailure[] = [];
@@ -91,6 +94,7 @@ export class FakeGithubApi {
     this.owner = options.owner ?? "octo";
     this.repo = options.repo ?? "tool";
     this.immutableOnPublish = options.immutableOnPublish ?? false;
+    this.tags = { ...options.tags };
     this.repository = new FakeRepository(options.releases ?? []);
   }
 
@@ -204,6 +208,17 @@ export class FakeGithubApi {
     const upload = new RegExp(`^/uploads${prefix}/(\\d+)/assets$`).exec(recorded.path);
     if (upload && recorded.method === "POST") {
       return this.upload(Number(upload[1]), recorded, body);
+    }
+    // Octokit sends the ref as one encoded path segment (tags%2Fv1.2.3); GitHub takes both.
+    const gitRef = new RegExp(`^/repos/${this.owner}/${this.repo}/git/ref/(.+)$`).exec(
+      recorded.path,
+    );
+    const refName = decodeURIComponent(gitRef?.[1] ?? "");
+    if (gitRef && recorded.method === "GET" && refName.startsWith("tags/")) {
+      const name = refName.slice("tags/".length);
+      const sha = this.tags[name];
+      if (sha === undefined) return notFound();
+      return { status: 200, json: { ref: `refs/tags/${name}`, object: { type: "commit", sha } } };
     }
     if (!recorded.path.startsWith(prefix)) return notFound();
     return this.route(recorded, recorded.path.slice(prefix.length));

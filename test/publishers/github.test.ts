@@ -482,6 +482,7 @@ describe("inspectGithubRelease", () => {
 
     expect(inspection).toEqual({
       tag: TAG,
+      tagCommit: null,
       release: "none",
       releaseId: null,
       url: null,
@@ -539,5 +540,12 @@ describe("inspectGithubRelease", () => {
     expect(inspection.problems[0]).toContain(`published and immutable`);
     expect(inspection.problems[0]).toContain(ZIP);
     expect(github.writes()).toEqual([]);
+  });
+
+  test("reports the commit the tag points at, so the release can check it is the one built", async () => {
+    const s = await start({ tags: { [TAG]: COMMIT } });
+    const inspection = await inspectGithubRelease({ ...s.request([]), assetNames: ASSET_NAMES });
+    expect(inspection.tagCommit).toBe(COMMIT);
+    expect(s.github.writes()).toEqual([]);
   });
 });
