@@ -122,7 +122,7 @@ describe("the fake engine, through the real SDK client", () => {
         .withRegistryAuth("ghcr.io", "octo", password)
         .publish("ghcr.io/octo/app:v1", { platformVariants: variants });
     });
-    expect(ref).toMatch(/^ghcr\.io\/octo\/app@sha256:[0-9a-f]{64}$/);
+    expect(ref).toMatch(/^ghcr\.io\/octo\/app:v1@sha256:[0-9a-f]{64}$/);
     expect(engine.model.publishes).toHaveLength(1);
     expect(engine.model.publishes[0]?.platforms).toEqual(["linux/amd64", "linux/arm64"]);
     expect(engine.model.secrets).toContain("ghcr-token");
