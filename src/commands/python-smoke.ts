@@ -21,9 +21,9 @@ export interface SmokeTestSpec extends SmokeSubject {
 
 /**
  * Installs the wheel into a fresh venv without an index (offline, no dependencies), imports the
- * package from there and runs the console script. The running interpreter's pip installs into
- * the venv (`pip --python`), which spares the seconds ensurepip takes. Standard library and pip
- * only: it runs in a plain python image.
+ * package from there and runs the console script. The running interpreter's pip (>= 22.3)
+ * installs into the venv with `--python`, which spares the seconds ensurepip takes. Standard
+ * library and pip only: it runs in a plain python image.
  */
 const SMOKE_SCRIPT = `
 import json

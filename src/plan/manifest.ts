@@ -28,6 +28,8 @@ export interface PythonProject {
   staticVersion: string | null;
   features: string[];
   moduleName: string | null;
+  /** `[project.scripts]` names, in file order (the first is smoke-tested). */
+  scripts: string[];
   /** The abi3 floor as a wheel python tag (`cp38`); one wheel per platform needs abi3. */
   abi3: string | null;
 }
@@ -192,6 +194,7 @@ function pythonProject(files: ProjectFiles, packageName: string, manifest: Table
     staticVersion: dynamic.includes("version") ? null : (stringAt(project, "version") ?? null),
     features: stringList(maturin?.features),
     moduleName: stringAt(maturin, "module-name") ?? null,
+    scripts: Object.keys(table(project ?? {}, "scripts") ?? {}),
     abi3: abi3Tag(manifest),
   };
 }

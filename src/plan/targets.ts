@@ -41,7 +41,7 @@ export const TARGETS: readonly Target[] = [
     buildTarget: "x86_64-unknown-linux-gnu.2.17",
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
-    wheelPlatformTag: "manylinux_2_17_x86_64.manylinux2014_x86_64",
+    wheelPlatformTag: "manylinux2014_x86_64.manylinux_2_17_x86_64",
   },
   {
     triple: "aarch64-unknown-linux-gnu",
@@ -54,7 +54,7 @@ export const TARGETS: readonly Target[] = [
     buildTarget: "aarch64-unknown-linux-gnu.2.17",
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
-    wheelPlatformTag: "manylinux_2_17_aarch64.manylinux2014_aarch64",
+    wheelPlatformTag: "manylinux2014_aarch64.manylinux_2_17_aarch64",
   },
   {
     triple: "x86_64-apple-darwin",

@@ -51,6 +51,7 @@ describe("readManifest", () => {
         staticVersion: null,
         features: ["pyo3"],
         moduleName: "codex_usage._native",
+        scripts: ["codex-usage"],
         abi3: "cp38",
       },
       toolchain: null,

@@ -41,12 +41,12 @@ describe("buildReleasePlan on the sample crate", async () => {
       [
         "x86_64-unknown-linux-gnu",
         "sample-usage-x86_64-unknown-linux-gnu.tar.gz",
-        "sample_usage-0.1.5-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "sample_usage-0.1.5-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
       ],
       [
         "aarch64-unknown-linux-gnu",
         "sample-usage-aarch64-unknown-linux-gnu.tar.gz",
-        "sample_usage-0.1.5-cp38-abi3-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+        "sample_usage-0.1.5-cp38-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64.whl",
       ],
       [
         "x86_64-apple-darwin",
@@ -107,7 +107,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.github).toMatchObject({ prerelease: true, makeLatest: "false" });
     expect(plan.image?.tags).toEqual(["v1.0.0-rc.1", "sha-0123456"]);
     expect(plan.python?.wheels[0]).toBe(
-      "sample_usage-1.0.0rc1-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+      "sample_usage-1.0.0rc1-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
     );
   });
 

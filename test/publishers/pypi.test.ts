@@ -403,7 +403,7 @@ describe("explainUvPublishFailure", () => {
 
   test("--check-url hash mismatch and a deleted file's name are the same conflict", () => {
     const mismatch =
-      `error: Local file and index file do not match for ${WHEEL}. ` +
+      `error: Local file and index file do not match for \`${WHEEL}\`. ` +
       `Local: sha256=${"a".repeat(64)}, Remote: sha256=${"b".repeat(64)}`;
     expect(explainUvPublishFailure(mismatch, TEST_PYPI)).toContain(
       `TestPyPI already has ${WHEEL} with different content`,

@@ -1,0 +1,238 @@
+import { copyFile, mkdir, readdir, realpath, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { parse } from "smol-toml";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type CheckDistSpec, checkDistCommand } from "../../src/commands/check-dist.js";
+import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
+import {
+  type SmokeSubject,
+  smokeSubject,
+  smokeTestCommand,
+} from "../../src/commands/python-smoke.js";
+import { twineCheckCommand } from "../../src/commands/twine.js";
+import { type PythonProject, readManifest } from "../../src/plan/manifest.js";
+import { sdistName, wheelName } from "../../src/plan/names.js";
+import { patchVersion } from "../../src/plan/patch.js";
+import { findTarget } from "../../src/plan/targets.js";
+import { parseTag } from "../../src/plan/version.js";
+import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
+import { rewriteWheel } from "./python-dists.js";
+import { BUILD_TIMEOUT_MS, cargoEnv, failureOf, runArgv } from "./sample-binaries.js";
+
+// A prerelease, so the Cargo (0.1.5-rc.1) and PEP 440 (0.1.5rc1) spellings differ.
+const VERSION = parseTag("v0.1.5-rc.1");
+const HOST = findTarget("x86_64-unknown-linux-gnu");
+
+const scratch = scratchDir("python-dist");
+afterAll(() => scratch.remove());
+
+/** The check's failure, after making sure it failed cleanly: exit code 1 and no traceback. */
+async function rejection(spec: CheckDistSpec): Promise<string> {
+  const message = await failureOf(runArgv(checkDistCommand(spec)));
+  expect(message).toContain("(exit code 1)");
+  expect(message).not.toContain("Traceback");
+  return message;
+}
+
+describe("maturin's wheel and sdist of the sample crate, checked as the pipeline does", () => {
+  let root = "";
+  let python: PythonProject;
+  let abi3 = "";
+  let subject: SmokeSubject;
+  let wheel = "";
+  let sdist = "";
+
+  function wheelSpec(path: string, overrides: Partial<CheckDistSpec> = {}): CheckDistSpec {
+    return {
+      version: VERSION.pep440,
+      project: python.name,
+      wheels: [{ path, platformTag: HOST.wheelPlatformTag, abi3 }],
+      sdist: null,
+      ...overrides,
+    };
+  }
+
+  /** A copy of the real wheel under another name, optionally with its members doctored. */
+  async function doctored(name: string, rewrite?: Parameters<typeof rewriteWheel>[2]) {
+    const path = join(root, "doctored", name);
+    await (rewrite ? rewriteWheel(wheel, path, rewrite) : copyFile(wheel, path));
+    return path;
+  }
+
+  beforeAll(async () => {
+    // Canonical, so the smoke test's "imported from the venv" comparison sees one spelling.
+    root = await realpath(scratch.path);
+    const source = join(root, "source");
+    copyExample(source);
+    const files = await readProject(source);
+    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    const patched = await readProject(source);
+    const manifest = readManifest(patched);
+    if (!manifest.python?.abi3) throw new Error("the sample crate should build abi3 wheels");
+    python = manifest.python;
+    abi3 = manifest.python.abi3;
+    const pyproject = parse(patched.pyprojectToml ?? "") as { project: { scripts: object } };
+    subject = smokeSubject(manifest, Object.keys(pyproject.project.scripts));
+
+    // Outside the crate, or the sdist would pack the wheels (see maturinSdistCommand).
+    const wheels = join(root, "wheels");
+    const sdists = join(root, "sdists");
+    await runArgv(maturinBuildCommand(HOST, wheels), { cwd: source, env: cargoEnv });
+    await runArgv(maturinSdistCommand(sdists), { cwd: source, env: cargoEnv });
+    const [builtWheel, ...moreWheels] = await readdir(wheels);
+    const [builtSdist, ...moreSdists] = await readdir(sdists);
+    if (!builtWheel || !builtSdist || moreWheels.length + moreSdists.length > 0) {
+      throw new Error(`expected one wheel and one sdist, got ${[builtWheel, ...moreWheels]}`);
+    }
+    wheel = join(wheels, builtWheel);
+    sdist = join(sdists, builtSdist);
+    await mkdir(join(root, "doctored"));
+  }, BUILD_TIMEOUT_MS);
+
+  test("the wheel is named as wheelName() predicts for the Linux x86_64 target", () => {
+    expect(basename(wheel)).toBe(wheelName(python.distName, VERSION.pep440, abi3, HOST));
+  });
+
+  test("the sdist is named as sdistName() predicts", () => {
+    expect(basename(sdist)).toBe(sdistName(python.distName, VERSION.pep440));
+  });
+
+  test("checkDistCommand passes both and prints one line per file", async () => {
+    const { stdout } = await runArgv(
+      checkDistCommand(wheelSpec(wheel, { sdist: { path: sdist } })),
+    );
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^ok sample_usage-0\.1\.5rc1-cp38-abi3-\S+\.whl: sample-usage 0\.1\.5rc1/,
+    );
+    expect(lines[1]).toBe("ok sample_usage-0.1.5rc1.tar.gz: sample-usage 0.1.5rc1, sdist");
+  });
+
+  test("twineCheckCommand passes both in strict mode", async () => {
+    const { stdout } = await runArgv(twineCheckCommand([wheel, sdist]), { timeoutMs: 120_000 });
+    expect(stdout.match(/PASSED/g)).toHaveLength(2);
+  }, 120_000);
+
+  test("a wheel renamed to another platform tag is refused, naming the file", async () => {
+    const renamed = await doctored("sample_usage-0.1.5rc1-cp38-abi3-linux_x86_64.whl");
+    const message = await rejection(wheelSpec(renamed));
+    expect(message).toContain(
+      "sample_usage-0.1.5rc1-cp38-abi3-linux_x86_64.whl: platform tag linux_x86_64, " +
+        `expected ${HOST.wheelPlatformTag}`,
+    );
+    // The WHEEL file still lists the real tags, which no longer match the name.
+    expect(message).toContain("but the file name says cp38-abi3-linux_x86_64");
+  });
+
+  test("a wheel built for another target is refused", async () => {
+    const arm = findTarget("aarch64-unknown-linux-gnu");
+    const spec = wheelSpec(wheel);
+    const [expected] = spec.wheels;
+    if (!expected) throw new Error("no wheel in the spec");
+    const message = await rejection({
+      ...spec,
+      wheels: [{ ...expected, platformTag: arm.wheelPlatformTag }],
+    });
+    expect(message).toMatch(/: platform tag \S+x86_64, expected manylinux\S+aarch64/);
+  });
+
+  test("a wheel whose METADATA carries another version is refused", async () => {
+    const metadata = "sample_usage-0.1.5rc1.dist-info/METADATA";
+    const path = await doctored(basename(wheel), {
+      replace: { [metadata]: [["Version: 0.1.5rc1", "Version: 0.1.6"]] },
+    });
+    const message = await rejection(wheelSpec(path));
+    expect(message).toMatch(
+      new RegExp(`\\.whl: ${metadata} has Version 0\\.1\\.6, expected 0\\.1\\.5rc1$`, "m"),
+    );
+  });
+
+  test("a wheel without METADATA is refused without a traceback", async () => {
+    const path = await doctored("sample_usage-0.1.5rc1-cp38-abi3-manylinux2014_x86_64.whl", {
+      drop: ["sample_usage-0.1.5rc1.dist-info/METADATA"],
+    });
+    const message = await rejection(wheelSpec(path));
+    expect(message).toContain("has 0 *.dist-info/METADATA, expected exactly one");
+  });
+
+  test("wrong python and abi tags are refused", async () => {
+    const path = await doctored(
+      "sample_usage-0.1.5rc1-cp38-cp38-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    );
+    const message = await rejection(wheelSpec(path));
+    expect(message).toContain("abi tag cp38, expected abi3");
+    const newerFloor = await rejection({
+      ...wheelSpec(wheel),
+      wheels: [{ path: wheel, platformTag: HOST.wheelPlatformTag, abi3: "cp39" }],
+    });
+    expect(newerFloor).toContain("python tag cp38, expected cp39");
+  });
+
+  test("a corrupt wheel is refused as unreadable; the good files are still reported", async () => {
+    const path = join(root, "doctored", "sample_usage-0.1.5rc1-cp38-abi3-win_amd64.whl");
+    await writeFile(path, "not a zip archive");
+    const spec = wheelSpec(wheel, { sdist: { path: sdist } });
+    const message = await rejection({
+      ...spec,
+      wheels: [...spec.wheels, { path, platformTag: "win_amd64", abi3 }],
+    });
+    expect(message).toContain(
+      "sample_usage-0.1.5rc1-cp38-abi3-win_amd64.whl: cannot be read as a zip archive",
+    );
+    expect(message).toMatch(/^ok sample_usage-0\.1\.5rc1-cp38-abi3-\S+x86_64\.whl:/m);
+    expect(message).toMatch(/^ok sample_usage-0\.1\.5rc1\.tar\.gz:/m);
+  });
+
+  test("an sdist of another version is refused, naming the file", async () => {
+    const message = await rejection({
+      ...wheelSpec(wheel),
+      version: "0.1.6",
+      wheels: [],
+      sdist: { path: sdist },
+    });
+    expect(message).toContain(
+      "sample_usage-0.1.5rc1.tar.gz: file name sample_usage-0.1.5rc1.tar.gz, " +
+        "expected sample_usage-0.1.6.tar.gz",
+    );
+    expect(message).toContain("PKG-INFO has Version 0.1.5rc1, expected 0.1.6");
+  });
+
+  test("smokeTestCommand installs the wheel offline, imports it, runs its script", async () => {
+    expect(subject).toEqual({ importName: "sample_usage", script: "sample-usage" });
+    const { stdout } = await runArgv(
+      smokeTestCommand({ wheel, ...subject, version: VERSION.cargo }),
+    );
+    expect(stdout).toContain(`installed ${basename(wheel)}`);
+    expect(stdout).toMatch(
+      /^imported sample_usage from \/\S+\/venv\/\S+\/sample_usage\/__init__\.py$/m,
+    );
+    expect(stdout).toContain("sample-usage --version: sample-usage 0.1.5-rc.1");
+  });
+
+  test("the smoke test fails when the CLI reports another version", async () => {
+    // The wheel's PEP 440 spelling is not what the Rust CLI prints.
+    const message = await failureOf(
+      runArgv(smokeTestCommand({ wheel, ...subject, version: VERSION.pep440 })),
+    );
+    expect(message).toContain(
+      "smoke test: sample-usage --version printed 'sample-usage 0.1.5-rc.1', " +
+        "expected version 0.1.5rc1",
+    );
+  });
+
+  test("the smoke test fails when the package does not import", async () => {
+    const message = await failureOf(
+      runArgv(
+        smokeTestCommand({
+          wheel,
+          ...subject,
+          importName: "sample_usage_core",
+          version: VERSION.cargo,
+        }),
+      ),
+    );
+    expect(message).toContain("smoke test: importing sample_usage_core failed (exit code 1)");
+    expect(message).toContain("No module named 'sample_usage_core'");
+  });
+});
