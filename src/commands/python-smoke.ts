@@ -91,7 +91,8 @@ export function smokeTestCommand(spec: SmokeTestSpec): string[] {
  * What to smoke-test in a project's wheel: the top-level package of `module-name` (maturin's
  * default module is the lib name), and the first `[project.scripts]` entry.
  */
-export function smokeSubject(manifest: ProjectManifest, scripts: readonly string[]): SmokeSubject {
+export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
+  const scripts = manifest.python?.scripts ?? [];
   const moduleName =
     manifest.python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
   const importName = moduleName.split(".")[0] ?? moduleName;

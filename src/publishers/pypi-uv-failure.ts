@@ -8,7 +8,10 @@ const TAIL_LINES = 20;
 // uv's texts (crates/uv-publish): "Failed to publish `dist/<file>` to <url>", then "Caused by:"
 // with PyPI's answer, e.g. "400 File already exists ('<file>', with blake2_256 hash ...)";
 // with --check-url (uv 0.13.9, seen here): "... do not match for `<file>`. Local: sha256=...".
-const CONFLICTING_FILE = [/File already exists \('([^']+)'/g, /do not match for `?([^`\s]+?)`?\.? Local:/g];
+const CONFLICTING_FILE = [
+  /File already exists \('([^']+)'/g,
+  /do not match for `?([^`\s]+?)`?\.? Local:/g,
+];
 const FAILED_FILE = /Failed to publish `(?:[^`]*\/)?([^`/]+)`/g;
 
 function matches(text: string, pattern: RegExp): string[] {

@@ -153,27 +153,33 @@ describe("smokeSubject", () => {
     sample = readManifest(await readProject(EXAMPLE_DIR));
   });
 
-  function withPython(moduleName: string | null, libName: string | null): ProjectManifest {
+  function withPython(
+    moduleName: string | null,
+    libName: string | null,
+    scripts: string[],
+  ): ProjectManifest {
     if (!sample.python) throw new Error("the sample crate is a Python project");
-    return { ...sample, libName, python: { ...sample.python, moduleName } };
+    return { ...sample, libName, python: { ...sample.python, moduleName, scripts } };
   }
 
   test("imports the top-level package of module-name and runs the first script", () => {
-    expect(smokeSubject(sample, ["sample-usage", "other"])).toEqual({
+    expect(
+      smokeSubject(withPython("sample_usage._native", "x", ["sample-usage", "other"])),
+    ).toEqual({
       importName: "sample_usage",
       script: "sample-usage",
     });
   });
 
   test("without module-name, maturin names the module after the lib", () => {
-    expect(smokeSubject(withPython(null, "sample_usage_core"), [])).toEqual({
+    expect(smokeSubject(withPython(null, "sample_usage_core", []))).toEqual({
       importName: "sample_usage_core",
       script: null,
     });
-    expect(smokeSubject(withPython(null, null), []).importName).toBe("sample_usage");
+    expect(smokeSubject(withPython(null, null, [])).importName).toBe("sample_usage");
   });
 
   test("a plain module name is its own top-level package", () => {
-    expect(smokeSubject(withPython("fast", "x"), ["fast"]).importName).toBe("fast");
+    expect(smokeSubject(withPython("fast", "x", ["fast"])).importName).toBe("fast");
   });
 });
