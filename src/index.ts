@@ -6,10 +6,12 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
-import { enginePlatform, publishImages, singleImage } from "./flows/image.js";
+import { publishImages, singleImage } from "./flows/image.js";
+import { buildPython, publishPython } from "./flows/python.js";
 import { findTarget, type Target, targetForPlatform } from "./plan/targets.js";
 import { archiveDirectory, binariesDirectory, releaseArchives } from "./stages/binaries.js";
 import { buildContext, planRelease, SOURCE_IGNORE } from "./stages/source.js";
+import { enginePlatform } from "./stages/toolchain.js";
 
 /**
  * Releases a Rust CLI with PyO3 bindings from containers: cross-compiled binaries and archives,
@@ -179,6 +181,98 @@ export class RustRelease {
       imageName: imageName ?? null,
       latestOnRelease,
       dryRun,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /**
+   * Builds and checks the abi3 wheel of one target, or of all five:
+   * `dagger call wheels --target aarch64-apple-darwin export --path ./dist`.
+   */
+  @func()
+  async wheels(
+    /** A target triple (default: all five targets). */
+    target?: string,
+    /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
+    tag?: string,
+  ): Promise<Directory> {
+    return buildPython(this.source, {
+      target: target ?? null,
+      tag: tag ?? null,
+      wheels: true,
+      sdist: false,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /** Builds and checks the source distribution: `dagger call sdist export --path ./dist`. */
+  @func()
+  async sdist(
+    /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
+    tag?: string,
+  ): Promise<Directory> {
+    return buildPython(this.source, {
+      target: null,
+      tag: tag ?? null,
+      wheels: false,
+      sdist: true,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /**
+   * Every Python artifact, checked (tags, metadata, twine, a clean install):
+   * `dagger call python-dist --tag v0.1.5 export --path ./dist`.
+   */
+  @func()
+  async pythonDist(
+    /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
+    tag?: string,
+  ): Promise<Directory> {
+    return buildPython(this.source, {
+      target: null,
+      tag: tag ?? null,
+      wheels: true,
+      sdist: true,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /**
+   * Builds, checks and publishes the wheels and sdist to TestPyPI, then PyPI (trusted publishing
+   * by default); re-runs skip files already there.
+   */
+  @func({ cache: "never" })
+  async publishPython(
+    /** The release tag (vX.Y.Z); the PEP 440 version comes from it. */
+    tag: string,
+    /** Trusted publishing: env://ACTIONS_ID_TOKEN_REQUEST_URL (needs `id-token: write`). */
+    oidcRequestUrl?: Secret,
+    /** Trusted publishing: env://ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+    oidcRequestToken?: Secret,
+    /** A TestPyPI API token, instead of trusted publishing. */
+    testPypiToken?: Secret,
+    /** A PyPI API token, instead of trusted publishing. */
+    pypiToken?: Secret,
+    /** Publish to PyPI only. */
+    skipTestPypi = false,
+    /** Build and check everything, list what would be uploaded where, upload nothing. */
+    dryRun = false,
+    /** Another PyPI-compatible index root instead of https://pypi.org (e.g. a private index). */
+    pypiUrl?: string,
+    /** Another index root instead of https://test.pypi.org. */
+    testPypiUrl?: string,
+  ): Promise<string> {
+    return publishPython(this.source, {
+      tag,
+      oidcRequestUrl: oidcRequestUrl ?? null,
+      oidcRequestToken: oidcRequestToken ?? null,
+      testPypiToken: testPypiToken ?? null,
+      pypiToken: pypiToken ?? null,
+      skipTestPypi,
+      dryRun,
+      pypiUrl: pypiUrl ?? null,
+      testPypiUrl: testPypiUrl ?? null,
       sourceDateEpoch: this.sourceDateEpoch ?? null,
     });
   }

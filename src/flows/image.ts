@@ -14,11 +14,7 @@ import { publishImage } from "../publishers/registry.js";
 import { targetBinaries } from "../stages/binaries.js";
 import { imageVariants, linuxBinaries, runtimeImage, smokeTestImage } from "../stages/image.js";
 import { type BuildContext, buildContext } from "../stages/source.js";
-
-/** The engine's own platform as `os/arch` (variants like arm64/v8 dropped). */
-export async function enginePlatform(): Promise<string> {
-  return (await dag.defaultPlatform()).split("/").slice(0, 2).join("/");
-}
+import { enginePlatform } from "../stages/toolchain.js";
 
 function labelsFor(ctx: BuildContext, repository: string | null, sha: string | null) {
   return imageLabels({

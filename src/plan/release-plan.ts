@@ -85,7 +85,13 @@ export function primaryBinary(manifest: ProjectManifest): string {
     : (manifest.bins[0] ?? manifest.packageName);
 }
 
-function pythonPlan(manifest: ProjectManifest, version: ReleaseVersion) {
+export type PythonPlan = NonNullable<ReturnType<typeof planPython>>;
+
+/**
+ * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
+ * refusing what cannot be published: a static version other than the tag's, a non-abi3 build.
+ */
+export function planPython(manifest: ProjectManifest, version: ReleaseVersion) {
   const python = manifest.python;
   if (!python) return null;
   if (python.staticVersion !== null && python.staticVersion !== version.pep440) {
@@ -139,7 +145,7 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
   const commit = input.commit ? parseCommitSha(input.commit) : null;
   const repository = input.repository ? parseRepository(input.repository) : null;
   const manifest = readManifest(input.files);
-  const python = pythonPlan(manifest, version);
+  const python = planPython(manifest, version);
   const bin = primaryBinary(manifest);
 
   const targets = TARGETS.map((t) => ({

@@ -10,6 +10,8 @@ export const IMAGES = {
   xwin: "ghcr.io/rust-cross/cargo-xwin:0.23.1",
   /** Python's standard library runs the archive, checksum and binary-check steps. */
   python: "python:3.12.8-slim-bookworm",
+  /** uv's static binary: installs maturin, runs twine, uploads with `uv publish`. */
+  uv: "ghcr.io/astral-sh/uv:0.13.9",
   /**
    * The release image's base: glibc, libgcc and CA certificates, a `nonroot` user, no shell.
    * The digest is the multi-arch index seen pinned in several public projects.
@@ -17,6 +19,9 @@ export const IMAGES = {
   runtime:
     "gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f",
 } as const;
+
+/** maturin, installed with uv into the toolchain images; its version decides the wheel tags. */
+export const MATURIN_REQUIREMENT = "maturin==1.16.0";
 
 /** distroless's unprivileged user (uid 65532). */
 export const RUNTIME_USER = "nonroot";

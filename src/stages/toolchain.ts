@@ -48,3 +48,8 @@ export function toolchainContainer(ctx: BuildContext, target: Target): Container
     .withDirectory(SOURCE_DIR, ctx.source, { exclude: SOURCE_IGNORE })
     .withWorkdir(SOURCE_DIR);
 }
+
+/** The engine's own platform as `os/arch` (variants like arm64/v8 dropped): builds run there. */
+export async function enginePlatform(): Promise<string> {
+  return (await dag.defaultPlatform()).split("/").slice(0, 2).join("/");
+}

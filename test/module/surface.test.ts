@@ -81,10 +81,27 @@ describe("the module's CLI surface", () => {
           "--dry-run Boolean = false",
         ],
       },
+      wheels: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
+      sdist: { returns: "Directory", flags: ["--tag String?"] },
+      "python-dist": { returns: "Directory", flags: ["--tag String?"] },
+      "publish-python": {
+        returns: "String",
+        flags: [
+          "--tag String",
+          "--oidc-request-url Secret?",
+          "--oidc-request-token Secret?",
+          "--test-pypi-token Secret?",
+          "--pypi-token Secret?",
+          "--skip-test-pypi Boolean = false",
+          "--dry-run Boolean = false",
+          "--pypi-url String?",
+          "--test-pypi-url String?",
+        ],
+      },
     });
     // Anything with side effects is never cached (functions are cached for 7 days by default).
     const uncached = (main?.functions ?? []).filter((f) => f.cachePolicy === "Never");
-    expect(uncached.map((f) => kebab(f.name))).toEqual(["publish-image"]);
+    expect(uncached.map((f) => kebab(f.name))).toEqual(["publish-image", "publish-python"]);
     for (const fn of main?.functions ?? []) {
       expect(fn.description, fn.name).not.toBe("");
       for (const arg of fn.args) expect(arg.description, `${fn.name} --${arg.name}`).not.toBe("");

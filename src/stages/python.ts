@@ -1,0 +1,135 @@
+import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
+import { rustupTargetCommand } from "../commands/cargo-build.js";
+import { checkDistCommand } from "../commands/check-dist.js";
+import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js";
+import { smokeSubject, smokeTestCommand } from "../commands/python-smoke.js";
+import { twineCheckCommand } from "../commands/twine.js";
+import { PlanError } from "../plan/errors.js";
+import { wheelName } from "../plan/names.js";
+import { type PythonPlan, planPython } from "../plan/release-plan.js";
+import { TARGETS, type Target } from "../plan/targets.js";
+import { parseTag } from "../plan/version.js";
+import { explainFailure } from "./exec-errors.js";
+import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
+import type { BuildContext } from "./source.js";
+import { toolchainContainer } from "./toolchain.js";
+
+const DIST = "/dist";
+
+/** Adds uv (and its download cache) to a container. */
+export function withUv(ctx: BuildContext, container: Container): Container {
+  return container
+    .withFile("/usr/local/bin/uv", dag.container().from(IMAGES.uv).file("/uv"), {
+      permissions: 0o755,
+    })
+    .withMountedCache("/root/.cache/uv", dag.cacheVolume(`${ctx.cacheNamespace}-uv`))
+    .withEnvVariable("UV_TOOL_BIN_DIR", "/usr/local/bin");
+}
+
+/** The Python artifacts this build makes, or a clear error when the project has none. */
+export function pythonPlanFor(ctx: BuildContext): PythonPlan {
+  const version = ctx.release ?? parseTag(`v${ctx.version}`);
+  const plan = planPython(ctx.manifest, version);
+  if (!plan) {
+    throw new PlanError(
+      `"${ctx.manifest.packageName}" has no pyproject.toml with build-backend = "maturin": ` +
+        "there is nothing to build for Python",
+    );
+  }
+  return plan;
+}
+
+/**
+ * maturin in the target's toolchain container: the same source and the same per-target cargo
+ * target directory as the binaries, so dependencies compiled once are reused.
+ */
+function maturinContainer(ctx: BuildContext, target: Target): Container {
+  return withUv(ctx, toolchainContainer(ctx, target))
+    .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
+    .withExec(rustupTargetCommand(target));
+}
+
+/** The directory maturin writes one target's abi3 wheel into (lazy). */
+export function wheelDirectory(ctx: BuildContext, target: Target): Directory {
+  const out = `/wheels/${target.triple}`;
+  return maturinContainer(ctx, target).withExec(maturinBuildCommand(target, out)).directory(out);
+}
+
+/** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
+export function sdistDirectory(ctx: BuildContext, target: Target): Directory {
+  return maturinContainer(ctx, target).withExec(maturinSdistCommand("/sdist")).directory("/sdist");
+}
+
+export interface PythonDist {
+  /** The checked files, by name. */
+  directory: Directory;
+  wheels: { target: Target; name: string }[];
+  sdist: string | null;
+  /** Every file name, wheels then sdist. */
+  files: string[];
+}
+
+/**
+ * Builds the wheels of `targets` (and the sdist) and checks them before anything can publish
+ * them: file names and tags, METADATA versions, `twine check --strict`, and a clean install of
+ * the wheel the engine can run natively (import and console script).
+ */
+export async function pythonDist(
+  ctx: BuildContext,
+  targets: readonly Target[],
+  options: { sdist: boolean; nativePlatform: string },
+): Promise<PythonDist> {
+  const plan = pythonPlanFor(ctx);
+  const wheels = targets.map((target) => ({
+    target,
+    name: wheelName(plan.distName, plan.version, plan.abi3, target),
+    directory: wheelDirectory(ctx, target),
+  }));
+  let dist = dag.directory();
+  for (const wheel of wheels) dist = dist.withDirectory("/", wheel.directory);
+  if (options.sdist) {
+    // The sdist needs no cross toolchain: it is made in the engine platform's container.
+    const builder = TARGETS.find((t) => t.platform === options.nativePlatform) ?? TARGETS[0];
+    if (builder) dist = dist.withDirectory("/", sdistDirectory(ctx, builder));
+  }
+  const sdist = options.sdist ? plan.sdist : null;
+  const files = [...wheels.map((w) => w.name), ...(sdist ? [sdist] : [])];
+
+  const checked = withUv(ctx, dag.container().from(IMAGES.python))
+    .withDirectory(DIST, dist)
+    .withExec(
+      checkDistCommand({
+        version: plan.version,
+        project: plan.project,
+        wheels: wheels.map((w) => ({
+          path: `${DIST}/${w.name}`,
+          platformTag: w.target.wheelPlatformTag,
+          abi3: plan.abi3,
+        })),
+        sdist: sdist ? { path: `${DIST}/${sdist}` } : null,
+      }),
+    )
+    .withExec(twineCheckCommand(files.map((f) => `${DIST}/${f}`)));
+
+  const smokeWheel = wheels.find((w) => w.target.platform === options.nativePlatform);
+  const smoke = smokeWheel
+    ? dag
+        .container({ platform: options.nativePlatform as Platform })
+        .from(IMAGES.python)
+        .withFile(`/wheel/${smokeWheel.name}`, dist.file(smokeWheel.name))
+        .withExec(
+          smokeTestCommand({
+            ...smokeSubject(ctx.manifest),
+            wheel: `/wheel/${smokeWheel.name}`,
+            version: ctx.version,
+          }),
+        )
+    : null;
+  await explainFailure(() => Promise.all([checked.sync(), smoke?.sync()]));
+  return {
+    directory: checked.directory(DIST),
+    wheels: wheels.map(({ target, name }) => ({ target, name })),
+    sdist,
+    files,
+  };
+}
