@@ -8,6 +8,7 @@ import {
 } from "@dagger.io/dagger";
 import { publishImages, singleImage } from "./flows/image.js";
 import { buildPython, publishPython } from "./flows/python.js";
+import { release } from "./flows/release.js";
 import { findTarget, type Target, targetForPlatform } from "./plan/targets.js";
 import { archiveDirectory, binariesDirectory, releaseArchives } from "./stages/binaries.js";
 import { buildContext, planRelease, SOURCE_IGNORE } from "./stages/source.js";
@@ -273,6 +274,81 @@ export class RustRelease {
       dryRun,
       pypiUrl: pypiUrl ?? null,
       testPypiUrl: testPypiUrl ?? null,
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+    });
+  }
+
+  /**
+   * Releases a tag: preflight, build and check everything, then publish the GitHub Release, the
+   * image, TestPyPI and PyPI, and print a report. `dagger call release --tag v0.1.5 --dry-run`
+   */
+  @func({ cache: "never" })
+  async release(
+    /** The release tag, vMAJOR.MINOR.PATCH with an optional prerelease. */
+    tag: string,
+    /** The commit the tag names (GITHUB_SHA): checked against the tag, tags the image. */
+    sha?: string,
+    /** owner/name on GitHub (GITHUB_REPOSITORY); default: Cargo.toml's github.com repository. */
+    repository?: string,
+    /** GitHub token for the release, e.g. env://GITHUB_TOKEN (needs `contents: write`). */
+    githubToken?: Secret,
+    /** ghcr.io password, e.g. env://GITHUB_TOKEN (needs `packages: write`). */
+    registryPassword?: Secret,
+    /** ghcr.io user (default: the repository owner). */
+    registryUsername?: string,
+    /** Trusted publishing: env://ACTIONS_ID_TOKEN_REQUEST_URL (needs `id-token: write`). */
+    oidcRequestUrl?: Secret,
+    /** Trusted publishing: env://ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
+    oidcRequestToken?: Secret,
+    /** A TestPyPI API token, instead of trusted publishing. */
+    testPypiToken?: Secret,
+    /** A PyPI API token, instead of trusted publishing. */
+    pypiToken?: Secret,
+    /** Do not publish a GitHub Release. */
+    skipGithub = false,
+    /** Do not push the image. */
+    skipImage = false,
+    /** Publish to neither TestPyPI nor PyPI. */
+    skipPypi = false,
+    /** Publish to PyPI without TestPyPI first. */
+    skipTestPypi = false,
+    /** Replace release assets whose content differs from this build (default: refuse). */
+    replaceChangedAssets = false,
+    /** The image name under ghcr.io/<owner>/ (default: the repository name). */
+    imageName?: string,
+    /** Also move the image's `latest` tag (default: only main-branch builds move it). */
+    latestOnRelease = false,
+    /** GitHub's REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
+    githubApiUrl = "https://api.github.com",
+    /** Another PyPI-compatible index root instead of https://pypi.org. */
+    pypiUrl?: string,
+    /** Another index root instead of https://test.pypi.org. */
+    testPypiUrl?: string,
+    /** Preflight and build everything, then say what would be published; publish nothing. */
+    dryRun = false,
+  ): Promise<string> {
+    return release(this.source, {
+      tag,
+      sha: sha ?? null,
+      repository: repository ?? null,
+      githubToken: githubToken ?? null,
+      githubApiUrl,
+      replaceChangedAssets,
+      registryPassword: registryPassword ?? null,
+      registryUsername: registryUsername ?? null,
+      imageName: imageName ?? null,
+      latestOnRelease,
+      oidcRequestUrl: oidcRequestUrl ?? null,
+      oidcRequestToken: oidcRequestToken ?? null,
+      testPypiToken: testPypiToken ?? null,
+      pypiToken: pypiToken ?? null,
+      pypiUrl: pypiUrl ?? null,
+      testPypiUrl: testPypiUrl ?? null,
+      skipGithub,
+      skipImage,
+      skipPypi,
+      skipTestPypi,
+      dryRun,
       sourceDateEpoch: this.sourceDateEpoch ?? null,
     });
   }

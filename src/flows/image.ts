@@ -1,4 +1,4 @@
-import { type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
+import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
 import { imageLabels } from "../plan/image-labels.js";
 import {

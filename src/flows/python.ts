@@ -207,9 +207,9 @@ export async function publishPythonDist(
       await publishToIndex(ctx, dist, local, destination, project, report);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      report.add(destination.index.name, "upload", "failed", message);
+      report.add(destination.index.name, "-", "failed", message);
       for (const later of destinations.slice(i + 1)) {
-        report.add(later.index.name, "upload", "skipped", `${destination.index.name} failed first`);
+        report.add(later.index.name, "-", "skipped", `${destination.index.name} failed first`);
       }
       return false;
     }

@@ -1,6 +1,5 @@
 import { copyFile, mkdir, readdir, realpath, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type CheckDistSpec, checkDistCommand } from "../../src/commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";

@@ -303,13 +303,15 @@ export class FakeEngine {
         const summaries = published.map((n) => this.evaluator.summary(n));
         const digest = `sha256:${createDigest(published.map((n) => n.key).join("\n"))}`;
         const address = String(args.address);
-        this.model.publishes.push({
+        const record = {
           address,
           platforms: summaries.map((s) => s.platform),
           variants: summaries,
           registryAuth: this.evaluator.container(node).registryAuth,
           digest,
-        });
+        };
+        this.model.publishes.push(record);
+        this.answers.publish?.(record);
         return `${address}@${digest}`;
       },
     },

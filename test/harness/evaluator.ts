@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative } from "node:path";
 import { globMatches, isExcluded, isIncluded } from "./globs.js";
-import type { ContainerSummary, ExecRecord, Mount, RecordedModel } from "./model.js";
+import type { ContainerSummary, ExecRecord, Mount, PublishRecord, RecordedModel } from "./model.js";
 import { type Node, NodeStore } from "./nodes.js";
 
 /** Canned answers a test gives for what only a real engine could know. */
@@ -13,6 +13,8 @@ export interface Answers {
   file?(request: ProducedFile): string | Buffer | undefined;
   /** The names in a directory a command produced (unanswered: empty). */
   entries?(request: ProducedFile): string[] | undefined;
+  /** Told of each push as it happens (to check what else had happened by then). */
+  publish?(record: PublishRecord): void;
 }
 
 export interface ProducedFile {

@@ -98,10 +98,40 @@ describe("the module's CLI surface", () => {
           "--test-pypi-url String?",
         ],
       },
+      release: {
+        returns: "String",
+        flags: [
+          "--tag String",
+          "--sha String?",
+          "--repository String?",
+          "--github-token Secret?",
+          "--registry-password Secret?",
+          "--registry-username String?",
+          "--oidc-request-url Secret?",
+          "--oidc-request-token Secret?",
+          "--test-pypi-token Secret?",
+          "--pypi-token Secret?",
+          "--skip-github Boolean = false",
+          "--skip-image Boolean = false",
+          "--skip-pypi Boolean = false",
+          "--skip-test-pypi Boolean = false",
+          "--replace-changed-assets Boolean = false",
+          "--image-name String?",
+          "--latest-on-release Boolean = false",
+          '--github-api-url String = "https://api.github.com"',
+          "--pypi-url String?",
+          "--test-pypi-url String?",
+          "--dry-run Boolean = false",
+        ],
+      },
     });
     // Anything with side effects is never cached (functions are cached for 7 days by default).
     const uncached = (main?.functions ?? []).filter((f) => f.cachePolicy === "Never");
-    expect(uncached.map((f) => kebab(f.name))).toEqual(["publish-image", "publish-python"]);
+    expect(uncached.map((f) => kebab(f.name))).toEqual([
+      "publish-image",
+      "publish-python",
+      "release",
+    ]);
     for (const fn of main?.functions ?? []) {
       expect(fn.description, fn.name).not.toBe("");
       for (const arg of fn.args) expect(arg.description, `${fn.name} --${arg.name}`).not.toBe("");

@@ -1,0 +1,146 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parse } from "yaml";
+import { ModuleUnderTest } from "../harness/dagger-call.js";
+import type { ObjectSurface } from "../harness/surface.js";
+import { REPO_ROOT } from "../support/projects.js";
+
+const DAGGER_ACTION = "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77";
+const WORKFLOWS = join(REPO_ROOT, ".github/workflows");
+
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, string>;
+  env?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { steps: Step[]; env?: Record<string, string> }>;
+}
+
+function workflow(name: string): Workflow {
+  return parse(readFileSync(join(WORKFLOWS, name), "utf8")) as Workflow;
+}
+
+const daggerSteps = (job: { steps: Step[] }) =>
+  job.steps.filter((s) => s.uses?.startsWith("dagger/dagger-for-github"));
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** `--flag value` words of a dagger call's args, split like the shell would (quotes kept simple). */
+function words(args: string): string[] {
+  return [...args.matchAll(/"[^"]*"|\S+/g)].map((m) => m[0]);
+}
+
+const mod = new ModuleUnderTest();
+let surface: ObjectSurface;
+beforeAll(async () => {
+  await mod.start();
+  surface = (await mod.surface())[0] as ObjectSurface;
+});
+afterAll(() => mod.stop());
+
+/** Every flag a workflow passes exists on the function (or the module) it calls. */
+function expectValidCall(args: string): string {
+  const tokens = words(args);
+  const moduleFlags = new Set(surface.constructorArgs.map((a) => `--${kebab(a.name)}`));
+  const fnIndex = tokens.findIndex((t) => surface.functions.some((f) => kebab(f.name) === t));
+  expect(fnIndex, `no module function in: ${args}`).toBeGreaterThanOrEqual(0);
+  const fn = surface.functions.find((f) => kebab(f.name) === tokens[fnIndex]);
+  for (const flag of tokens.slice(0, fnIndex).filter((t) => t.startsWith("--"))) {
+    expect(moduleFlags, `${flag} is not a module flag`).toContain(flag);
+  }
+  const fnFlags = new Set(fn?.args.map((a) => `--${kebab(a.name)}`));
+  // After the function come its flags, then possibly a chained core call (export --path).
+  const chained = tokens.findIndex(
+    (t, i) => i > fnIndex && !t.startsWith("-") && !tokens[i - 1]?.startsWith("--"),
+  );
+  const own = tokens.slice(fnIndex + 1, chained === -1 ? undefined : chained);
+  for (const flag of own.filter((t) => t.startsWith("--"))) {
+    expect(fnFlags, `${flag} is not a flag of ${tokens[fnIndex]}`).toContain(flag);
+  }
+  for (const arg of fn?.args ?? []) {
+    if (!arg.type.endsWith("?") && arg.defaultValue === undefined) {
+      expect(own, `${tokens[fnIndex]} needs --${kebab(arg.name)}`).toContain(
+        `--${kebab(arg.name)}`,
+      );
+    }
+  }
+  return tokens[fnIndex] as string;
+}
+
+describe("GitHub workflows", () => {
+  test("every workflow parses, and every dagger step uses the pinned action and engine", () => {
+    const files = readdirSync(WORKFLOWS).sort();
+    expect(files).toEqual(["ci.yml", "image.yml", "release.yml"]);
+    for (const file of files) {
+      for (const job of Object.values(workflow(file).jobs)) {
+        expect(daggerSteps(job).length, file).toBeLessThanOrEqual(1);
+        for (const step of daggerSteps(job)) {
+          expect(step.uses).toBe(DAGGER_ACTION);
+          expect(step.with?.version).toBe("0.21.9");
+          expect(step.with?.verb).toBe("call");
+          // Values reach the shell through env only: nothing is pasted in with ${{ }}.
+          expect(step.with?.args).not.toContain("${{");
+          expectValidCall(step.with?.args ?? "");
+        }
+      }
+    }
+  });
+
+  test("release.yml: tags and manual runs, one job with exactly one dagger step", () => {
+    const release = workflow("release.yml");
+    expect(release.on.push).toEqual({ tags: ["v*"] });
+    expect(release.on).toHaveProperty("workflow_dispatch.inputs.tag");
+    expect(release.permissions).toEqual({
+      contents: "write",
+      packages: "write",
+      "id-token": "write",
+    });
+    const jobs = Object.values(release.jobs);
+    expect(jobs).toHaveLength(1);
+    const job = jobs[0] as Workflow["jobs"][string];
+    const [step] = daggerSteps(job);
+    expect(daggerSteps(job)).toHaveLength(1);
+    expect(job.env?.TAG).toBe("${{ inputs.tag || github.ref_name }}");
+    const args = step?.with?.args ?? "";
+    expect(expectValidCall(args)).toBe("release");
+    expect(args).toContain('--tag "$TAG"');
+    for (const secret of [
+      "--github-token env://GITHUB_TOKEN",
+      "--registry-password env://GITHUB_TOKEN",
+      "--oidc-request-url env://ACTIONS_ID_TOKEN_REQUEST_URL",
+      "--oidc-request-token env://ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    ]) {
+      expect(args).toContain(secret);
+    }
+    expect(step?.env?.GITHUB_TOKEN).toBe("${{ secrets.GITHUB_TOKEN }}");
+  });
+
+  test("image.yml: pushes to main publish the latest image with one dagger call", () => {
+    const image = workflow("image.yml");
+    expect(image.on.push).toEqual({ branches: ["main"] });
+    expect(image.permissions).toMatchObject({ packages: "write" });
+    const steps = Object.values(image.jobs).flatMap(daggerSteps);
+    expect(steps).toHaveLength(1);
+    const args = steps[0]?.with?.args ?? "";
+    expect(expectValidCall(args)).toBe("publish-image");
+    expect(args).not.toContain("--tag");
+  });
+
+  test("ci.yml: the test command via .ci/run, and the real pipeline on the sample crate", () => {
+    const ci = workflow("ci.yml");
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
+    const jobs = Object.values(ci.jobs);
+    expect(jobs.flatMap((j) => j.steps.map((s) => s.run)).filter(Boolean)).toEqual([".ci/run"]);
+    const calls = jobs.flatMap(daggerSteps).map((s) => s.with?.args ?? "");
+    expect(calls.map(expectValidCall).sort()).toEqual(["build", "release"]);
+    expect(calls.find((c) => c.startsWith("release"))).toContain("--dry-run");
+    expect(calls.find((c) => c.startsWith("build"))).toMatch(/--target \S+-unknown-linux-gnu/);
+  });
+});
