@@ -28,6 +28,11 @@ function workflow(name: string): Workflow {
 const daggerSteps = (job: { steps: Step[] }) =>
   job.steps.filter((s) => s.uses?.startsWith("dagger/dagger-for-github"));
 
+/** A GitHub Actions expression, `${{ inner }}`, as it appears in a workflow. */
+function expression(inner: string): string {
+  return `\${{ ${inner} }}`;
+}
+
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -107,7 +112,7 @@ describe("GitHub workflows", () => {
     const job = jobs[0] as Workflow["jobs"][string];
     const [step] = daggerSteps(job);
     expect(daggerSteps(job)).toHaveLength(1);
-    expect(job.env?.TAG).toBe("${{ inputs.tag || github.ref_name }}");
+    expect(job.env?.TAG).toBe(expression("inputs.tag || github.ref_name"));
     const args = step?.with?.args ?? "";
     expect(expectValidCall(args)).toBe("release");
     expect(args).toContain('--tag "$TAG"');
@@ -119,7 +124,7 @@ describe("GitHub workflows", () => {
     ]) {
       expect(args).toContain(secret);
     }
-    expect(step?.env?.GITHUB_TOKEN).toBe("${{ secrets.GITHUB_TOKEN }}");
+    expect(step?.env?.GITHUB_TOKEN).toBe(expression("secrets.GITHUB_TOKEN"));
   });
 
   test("image.yml: pushes to main publish the latest image with one dagger call", () => {
