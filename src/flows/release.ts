@@ -5,7 +5,6 @@ import { type Container, type Directory, dag, type Secret } from "@dagger.io/dag
 import { PlanError } from "../plan/errors.js";
 import { imageLabels } from "../plan/image-labels.js";
 import { parseRepository, REGISTRY } from "../plan/image-tags.js";
-import { readManifest } from "../plan/manifest.js";
 import { CHECKSUM_FILE } from "../plan/names.js";
 import { buildReleasePlan, type ReleasePlan } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
@@ -55,12 +54,6 @@ export interface ReleaseOptions extends PythonCredentials, IndexOverrides {
   sourceDateEpoch: number | null;
 }
 
-/** `owner/name` from a Cargo `repository = "https://github.com/owner/name"`, when it is one. */
-export function githubRepositoryOf(url: string | null): string | null {
-  const match = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url ?? "");
-  return match ? `${match[1]}/${match[2]}` : null;
-}
-
 interface Preflight {
   plan: ReleasePlan;
   python: PythonDestination[];
@@ -90,7 +83,7 @@ async function preflight(source: Directory, options: ReleaseOptions): Promise<Pr
     files,
     tag: options.tag,
     commit: options.sha,
-    repository: options.repository ?? githubRepositoryOf(readManifest(files).repositoryUrl),
+    repository: options.repository,
     imageName: options.imageName,
     latestOnRelease: options.latestOnRelease,
   });

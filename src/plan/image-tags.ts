@@ -20,6 +20,12 @@ export function parseRepository(value: string): Repository {
   return { owner: match[1], name: match[2] };
 }
 
+/** `owner/name` from a Cargo `repository = "https://github.com/owner/name"`, when it is one. */
+export function githubRepositoryOf(url: string | null): string | null {
+  const match = /^https:\/\/github\.com\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url ?? "");
+  return match ? `${match[1]}/${match[2]}` : null;
+}
+
 /** A commit sha: 40 hex digits (what GITHUB_SHA holds); images are tagged with its first 7. */
 export function parseCommitSha(value: string): { sha: string; short: string } {
   if (!/^[0-9a-f]{40}$/i.test(value)) {

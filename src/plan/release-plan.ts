@@ -1,5 +1,6 @@
 import { PlanError } from "./errors.js";
 import {
+  githubRepositoryOf,
   imageRepository,
   imageTags,
   parseCommitSha,
@@ -23,7 +24,10 @@ export interface PlanInput {
   tag: string;
   /** The commit being released (GITHUB_SHA), when known. */
   commit?: string | null;
-  /** `owner/name` of the GitHub repository, when known. */
+  /**
+   * `owner/name` of the GitHub repository. Default: Cargo.toml's `repository`, when it is a
+   * github.com URL.
+   */
   repository?: string | null;
   /** Overrides the image name (default: the repository name). */
   imageName?: string | null;
@@ -143,8 +147,9 @@ function imagePlan(
 export function buildReleasePlan(input: PlanInput): ReleasePlan {
   const version = parseTag(input.tag);
   const commit = input.commit ? parseCommitSha(input.commit) : null;
-  const repository = input.repository ? parseRepository(input.repository) : null;
   const manifest = readManifest(input.files);
+  const repositoryName = input.repository ?? githubRepositoryOf(manifest.repositoryUrl);
+  const repository = repositoryName ? parseRepository(repositoryName) : null;
   const python = planPython(manifest, version);
   const bin = primaryBinary(manifest);
 

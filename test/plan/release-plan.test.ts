@@ -111,8 +111,17 @@ describe("buildReleasePlan on the sample crate", async () => {
     );
   });
 
-  test("without repository and commit, the publishing sections are empty but the build is planned", () => {
+  test("without --repository, Cargo.toml's github.com repository names the release", () => {
     const plan = buildReleasePlan({ files, tag: "v0.2.0" });
+    expect(plan.repository).toBe("example/sample-usage");
+    expect(plan.image?.repository).toBe("ghcr.io/example/sample-usage");
+    // Without a commit the image has no sha-<7> tag.
+    expect(plan.image?.tags).toEqual(["v0.2.0", "v0.2", "v0"]);
+  });
+
+  test("with no repository anywhere, the publishing sections are empty but the build is planned", () => {
+    const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
+    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0" });
     expect(plan.commit).toBeNull();
     expect(plan.github).toBeNull();
     expect(plan.image).toBeNull();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import {
+  githubRepositoryOf,
   imageRepository,
   imageTags,
   parseCommitSha,
@@ -129,4 +130,15 @@ test("macOS deployment targets agree with the wheel tags maturin derives from th
     const tag = /^macosx_(\d+)_(\d+)_/.exec(t.wheelPlatformTag);
     expect(t.macosDeploymentTarget).toBe(tag ? `${tag[1]}.${tag[2]}` : null);
   }
+});
+
+test.each([
+  ["https://github.com/octo/codex-usage", "octo/codex-usage"],
+  ["https://github.com/octo/codex-usage.git", "octo/codex-usage"],
+  ["https://github.com/octo/codex-usage/", "octo/codex-usage"],
+  ["https://gitlab.com/octo/codex-usage", null],
+  ["https://github.com/octo", null],
+  [null, null],
+])("Cargo's repository %j names the GitHub repository %j", (url, repository) => {
+  expect(githubRepositoryOf(url)).toBe(repository);
 });
