@@ -3,9 +3,13 @@ import type { Target } from "../plan/targets.js";
 /**
  * Installs the target's standard library for whatever toolchain the crate selects: a
  * `rust-toolchain.toml` channel does not inherit the targets the image installed for its default.
+ * With a pinned channel the toolchain itself is installed first, explicitly: recent rustup no
+ * longer installs a toolchain file's channel on first use.
  */
-export function rustupTargetCommand(target: Target): string[] {
-  return ["rustup", "target", "add", target.triple];
+export function rustupTargetCommand(target: Target, channel: string | null = null): string[] {
+  return channel
+    ? ["rustup", "toolchain", "install", channel, "--profile", "minimal", "--target", target.triple]
+    : ["rustup", "target", "add", target.triple];
 }
 
 /**

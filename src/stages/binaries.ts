@@ -31,7 +31,7 @@ const IN = "/in";
 function compile(ctx: BuildContext, target: Target): Container {
   const bins = ctx.manifest.bins;
   return toolchainContainer(ctx, target)
-    .withExec(rustupTargetCommand(target))
+    .withExec(rustupTargetCommand(target, ctx.manifest.toolchain?.channel ?? null))
     .withExec(cargoBuildCommand(target, bins))
     .withExec(["mkdir", "-p", OUT])
     .withExec([

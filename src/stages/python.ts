@@ -46,7 +46,7 @@ export function pythonPlanFor(ctx: BuildContext): PythonPlan {
 function maturinContainer(ctx: BuildContext, target: Target): Container {
   return withUv(ctx, toolchainContainer(ctx, target))
     .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
-    .withExec(rustupTargetCommand(target));
+    .withExec(rustupTargetCommand(target, ctx.manifest.toolchain?.channel ?? null));
 }
 
 /** The directory maturin writes one target's abi3 wheel into (lazy). */

@@ -57,3 +57,16 @@ test("rustupTargetCommand adds the plain triple, never the glibc-suffixed build 
     "x86_64-unknown-linux-gnu",
   ]);
 });
+
+test("with the crate's pinned channel, that toolchain is installed with the target", () => {
+  expect(rustupTargetCommand(findTarget("aarch64-apple-darwin"), "1.83.0")).toEqual([
+    "rustup",
+    "toolchain",
+    "install",
+    "1.83.0",
+    "--profile",
+    "minimal",
+    "--target",
+    "aarch64-apple-darwin",
+  ]);
+});

@@ -177,6 +177,27 @@ describe("dagger call build --target <triple>", () => {
     expect(outcome.model.execs.filter(isCheck)).toEqual([]);
   });
 
+  test("the source's rust-toolchain.toml channel is installed, with the target, before cargo", async () => {
+    const dir = scratchDir("binaries-toolchain");
+    try {
+      copyExample(dir.path);
+      writeTree(dir.path, { "rust-toolchain.toml": '[toolchain]\nchannel = "1.83.0"\n' });
+      const outcome = await mod.call(
+        "build",
+        { target: "aarch64-apple-darwin" },
+        { module: { source: directoryArg(dir.path) } },
+      );
+      expect(outcome.error).toBeUndefined();
+      const argvs = outcome.model.execs.map((e) => e.argv.slice(0, 4).join(" "));
+      expect(argvs.indexOf("rustup toolchain install 1.83.0")).toBeGreaterThanOrEqual(0);
+      expect(argvs.indexOf("rustup toolchain install 1.83.0")).toBeLessThan(
+        argvs.indexOf("cargo zigbuild --release --locked"),
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+
   test("cargo never sees target/ or .git/ of the source", async () => {
     const dir = scratchDir("binaries-source");
     try {
