@@ -1,6 +1,5 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
-import { imageLabels } from "../plan/image-labels.js";
 import {
   imageRepository,
   imageTags,
@@ -12,19 +11,15 @@ import { targetForPlatform } from "../plan/targets.js";
 import { parseTag } from "../plan/version.js";
 import { publishImage } from "../publishers/registry.js";
 import { targetBinaries } from "../stages/binaries.js";
-import { imageVariants, linuxBinaries, runtimeImage, smokeTestImage } from "../stages/image.js";
-import { type BuildContext, buildContext } from "../stages/source.js";
+import {
+  contextLabels,
+  imageVariants,
+  linuxBinaries,
+  runtimeImage,
+  smokeTestImage,
+} from "../stages/image.js";
+import { buildContext } from "../stages/source.js";
 import { enginePlatform } from "../stages/toolchain.js";
-
-function labelsFor(ctx: BuildContext, repository: string | null, sha: string | null) {
-  return imageLabels({
-    manifest: ctx.manifest,
-    version: ctx.version,
-    repository: repository ? parseRepository(repository) : null,
-    commit: sha ? parseCommitSha(sha).sha : null,
-    sourceDateEpoch: ctx.sourceDateEpoch,
-  });
-}
 
 export interface SingleImageOptions {
   platform: string | null;
@@ -42,7 +37,7 @@ export async function singleImage(
   const target = targetForPlatform(options.platform ?? (await enginePlatform()));
   const ctx = await buildContext(source, options);
   const built = await targetBinaries(ctx, target);
-  return runtimeImage(ctx, built, labelsFor(ctx, options.repository, options.sha));
+  return runtimeImage(ctx, built, contextLabels(ctx, options.repository, options.sha));
 }
 
 export interface ImagePublishOptions {
@@ -89,7 +84,7 @@ export async function publishImages(
     );
   }
   const ctx = await buildContext(source, options);
-  const labels = labelsFor(ctx, options.repository, options.sha);
+  const labels = contextLabels(ctx, options.repository, options.sha);
   const built = await linuxBinaries(ctx);
   const variants = imageVariants(ctx, built, labels);
   const native = await enginePlatform();

@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
-import { imageLabels } from "../plan/image-labels.js";
 import { parseRepository, REGISTRY } from "../plan/image-tags.js";
 import { CHECKSUM_FILE } from "../plan/names.js";
 import { buildReleasePlan, type ReleasePlan } from "../plan/release-plan.js";
@@ -21,7 +20,7 @@ import {
   targetArchive,
   targetBinaries,
 } from "../stages/binaries.js";
-import { imageVariants, smokeTestImage } from "../stages/image.js";
+import { contextLabels, imageVariants, smokeTestImage } from "../stages/image.js";
 import { type PythonDist, pythonDist } from "../stages/python.js";
 import { type BuildContext, buildContext, readProjectFiles } from "../stages/source.js";
 import { enginePlatform } from "../stages/toolchain.js";
@@ -179,13 +178,7 @@ function linux(built: TargetBinaries[]): TargetBinaries[] {
 
 /** The image variants, from the same checked binaries the archives hold. */
 function releaseImages(ctx: BuildContext, built: TargetBinaries[], plan: ReleasePlan): Container[] {
-  const labels = imageLabels({
-    manifest: ctx.manifest,
-    version: ctx.version,
-    repository: plan.repository ? parseRepository(plan.repository) : null,
-    commit: plan.commit?.sha ?? null,
-    sourceDateEpoch: ctx.sourceDateEpoch,
-  });
+  const labels = contextLabels(ctx, plan.repository, plan.commit?.sha ?? null);
   return imageVariants(ctx, linux(built), labels);
 }
 

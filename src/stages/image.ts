@@ -1,4 +1,6 @@
 import { type Container, dag, type Platform, ReturnType } from "@dagger.io/dagger";
+import { imageLabels } from "../plan/image-labels.js";
+import { parseCommitSha, parseRepository } from "../plan/image-tags.js";
 import { binaryFileName } from "../plan/names.js";
 import { primaryBinary } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
@@ -7,6 +9,21 @@ import { IMAGES, RUNTIME_USER } from "./images.js";
 import type { BuildContext } from "./source.js";
 
 const BIN_DIR = "/usr/local/bin";
+
+/** The image's OCI labels for this build, the repository and the commit (when known). */
+export function contextLabels(
+  ctx: BuildContext,
+  repository: string | null,
+  sha: string | null,
+): Record<string, string> {
+  return imageLabels({
+    manifest: ctx.manifest,
+    version: ctx.version,
+    repository: repository ? parseRepository(repository) : null,
+    commit: sha ? parseCommitSha(sha).sha : null,
+    sourceDateEpoch: ctx.sourceDateEpoch,
+  });
+}
 
 /**
  * The release image for one platform: the SAME checked Linux binaries the archives hold, copied
