@@ -10,7 +10,12 @@ import { publishImages, singleImage } from "./flows/image.js";
 import { buildPython, publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
 import { findTarget, type Target, targetForPlatform } from "./plan/targets.js";
-import { archiveDirectory, binariesDirectory, releaseArchives } from "./stages/binaries.js";
+import {
+  allTargetBinaries,
+  archiveDirectory,
+  archivesDirectory,
+  binariesDirectory,
+} from "./stages/binaries.js";
 import { buildContext, planRelease, SOURCE_IGNORE } from "./stages/source.js";
 import { enginePlatform } from "./stages/toolchain.js";
 
@@ -122,8 +127,8 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    const [ctx, native] = await Promise.all([this.context(tag), this.target()]);
-    return releaseArchives(ctx, native.triple);
+    const [ctx, native] = await Promise.all([this.context(tag), enginePlatform()]);
+    return archivesDirectory(ctx, await allTargetBinaries(ctx, native));
   }
 
   /**

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Container, type Directory, dag, type Secret } from "@dagger.io/dagger";
+import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
 import { parseRepository, REGISTRY } from "../plan/image-tags.js";
-import { CHECKSUM_FILE } from "../plan/names.js";
 import { buildReleasePlan, type ReleasePlan } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
 import {
@@ -13,13 +12,7 @@ import {
   publishGithubRelease,
 } from "../publishers/github.js";
 import { publishImage } from "../publishers/registry.js";
-import {
-  checkReportedVersion,
-  checksumFile,
-  type TargetBinaries,
-  targetArchive,
-  targetBinaries,
-} from "../stages/binaries.js";
+import { allTargetBinaries, archivesDirectory, type TargetBinaries } from "../stages/binaries.js";
 import { contextLabels, imageVariants, smokeTestImage } from "../stages/image.js";
 import { type PythonDist, pythonDist } from "../stages/python.js";
 import { type BuildContext, buildContext, readProjectFiles } from "../stages/source.js";
@@ -153,18 +146,12 @@ async function buildAll(
   const ctx = await buildContext(source, options);
   const native = await enginePlatform();
   const [built, python] = await Promise.all([
-    Promise.all(TARGETS.map((t) => targetBinaries(ctx, t))),
+    allTargetBinaries(ctx, native),
     pre.python.length > 0
       ? pythonDist(ctx, TARGETS, { sdist: true, nativePlatform: native })
       : null,
   ]);
-  const nativeBuild = built.find((b) => b.target.platform === native);
-  if (nativeBuild) await checkReportedVersion(ctx, nativeBuild);
-
-  const archives = built.map((b) => targetArchive(ctx, b));
-  const releaseAssets = archives
-    .reduce((dir, { name, file }) => dir.withFile(name, file), dag.directory())
-    .withFile(CHECKSUM_FILE, checksumFile(archives));
+  const releaseAssets = archivesDirectory(ctx, built);
   const images = options.skipImage ? [] : releaseImages(ctx, built, pre.plan);
   const nativeImage = images[linux(built).findIndex((b) => b.target.platform === native)];
   if (nativeImage) await smokeTestImage(ctx, nativeImage);

@@ -147,13 +147,21 @@ export async function archiveDirectory(ctx: BuildContext, target: Target): Promi
 }
 
 /**
- * Every target's archive plus SHA256SUMS. The five builds are independent values, so the engine
- * runs them concurrently; the native target's binary is also asked for its version.
+ * Every target's checked binaries. The five builds are independent values, so the engine runs
+ * them concurrently; the binary of the engine's own platform is also asked for its version.
  */
-export async function releaseArchives(ctx: BuildContext, nativeTriple: string): Promise<Directory> {
+export async function allTargetBinaries(
+  ctx: BuildContext,
+  nativePlatform: string,
+): Promise<TargetBinaries[]> {
   const built = await Promise.all(TARGETS.map((t) => targetBinaries(ctx, t)));
-  const native = built.find((b) => b.target.triple === nativeTriple);
+  const native = built.find((b) => b.target.platform === nativePlatform);
   if (native) await checkReportedVersion(ctx, native);
+  return built;
+}
+
+/** The archives of already-built targets plus SHA256SUMS over them. */
+export function archivesDirectory(ctx: BuildContext, built: readonly TargetBinaries[]): Directory {
   const archives = built.map((b) => targetArchive(ctx, b));
   return archives
     .reduce((dir, { name, file }) => dir.withFile(name, file), dag.directory())
