@@ -48,6 +48,11 @@ export interface CallOptions {
   /** Module-level flags: `dagger call --source=... <function>`. */
   module?: Record<string, ArgValue>;
   answers?: Answers;
+  /**
+   * How long the SDK's scan of src/ blocks the runtime's event loop in the function call, as
+   * it does for seconds on a loaded machine (the connection sits idle meanwhile).
+   */
+  scanPauseMs?: number;
 }
 
 function listModuleFiles(dir: string): string[] {
@@ -127,7 +132,10 @@ export class ModuleUnderTest {
     rmSync(this.scratch, { recursive: true, force: true });
   }
 
-  private async invoke(invocation: Invocation): Promise<InvocationResult & { output: string }> {
+  private async invoke(
+    invocation: Invocation,
+    scanPauseMs = 0,
+  ): Promise<InvocationResult & { output: string }> {
     const runtime = this.runtime;
     if (!runtime) throw new Error("harness: start() the module first");
     this.engine.invocation = invocation;
@@ -136,7 +144,12 @@ export class ModuleUnderTest {
     const done = new Promise<{ exitCode: number; crash?: string }>((resolveDone) => {
       this.pending = resolveDone;
     });
-    runtime.send({ port: this.engine.port, token: this.engine.token, files: this.files });
+    runtime.send({
+      port: this.engine.port,
+      token: this.engine.token,
+      files: this.files,
+      scanPauseMs,
+    });
     const message = await done;
     this.pending = null;
     if (message.crash) throw new Error(`runtime crashed: ${message.crash}\n${this.output}`);
@@ -218,12 +231,10 @@ export class ModuleUnderTest {
       return { error: constructed.error, model: this.engine.model, output: constructed.output };
     }
     const encoded = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, this.encode(v)]));
-    const result = await this.invoke({
-      parentName: "RustRelease",
-      name: fn,
-      parent: constructed.value,
-      inputArgs: encoded,
-    });
+    const result = await this.invoke(
+      { parentName: "RustRelease", name: fn, parent: constructed.value, inputArgs: encoded },
+      options.scanPauseMs,
+    );
     if ("error" in result) {
       return { error: result.error, model: this.engine.model, output: result.output };
     }

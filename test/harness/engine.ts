@@ -103,6 +103,10 @@ export class FakeEngine {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // The engine keeps a runtime's connection however long the runtime stays silent (its scan
+    // of src/ blocks for seconds); Node's default would close it after 5 s of idleness, and the
+    // SDK's next request on it would fail with "socket hang up".
+    this.server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
   }
 

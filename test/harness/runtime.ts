@@ -16,6 +16,8 @@ interface CallMessage {
   port: number;
   token: string;
   files: string[];
+  /** How long the scan blocks the event loop in this call (see scan-cache-hook.mjs). */
+  scanPauseMs?: number;
 }
 
 class ExitSignal extends Error {
@@ -33,6 +35,7 @@ process.exit = ((code?: number) => {
 process.on("message", (message: CallMessage) => {
   process.env.DAGGER_SESSION_PORT = String(message.port);
   process.env.DAGGER_SESSION_TOKEN = message.token;
+  (globalThis as { __harnessScanPauseMs?: number }).__harnessScanPauseMs = message.scanPauseMs ?? 0;
   entrypoint(message.files).then(
     () => process.send?.({ exitCode: 0 }),
     (error: unknown) =>

@@ -15,6 +15,10 @@ export async function load(url, context, nextLoad) {
   )}
 const scans = new Map();
 export function scan(files, moduleName = "", loadModule = true) {
+  // A real scan blocks the event loop for seconds on a busy machine; a test can make this one
+  // block as long, to see whether the engine keeps the connection meanwhile.
+  const pauseUntil = Date.now() + (globalThis.__harnessScanPauseMs ?? 0);
+  while (Date.now() < pauseUntil) {}
   const key = JSON.stringify([files, moduleName, loadModule]);
   if (!scans.has(key)) scans.set(key, scanEveryTime(files, moduleName, loadModule));
   return scans.get(key);
