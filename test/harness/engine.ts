@@ -416,5 +416,7 @@ export function execContainer(engine: FakeEngine, index: number) {
   return {
     files: (path: string) => engine.evaluator.containerFiles(node, path),
     text: (path: string) => engine.evaluator.containerFileText(node, path),
+    /** Real bytes of known or canned files, a placeholder naming the file otherwise. */
+    bytes: (path: string) => engine.evaluator.containerFileBytes(node, path),
   };
 }

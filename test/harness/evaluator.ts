@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix, relative } from "node:path";
 import { globMatches, isExcluded, isIncluded } from "./globs.js";
+import { imageEnvironment } from "./image-configs.js";
 import type { ContainerSummary, ExecRecord, Mount, PublishRecord, RecordedModel } from "./model.js";
 import { type Node, NodeStore } from "./nodes.js";
 
@@ -15,6 +16,8 @@ export interface Answers {
   entries?(request: ProducedFile): string[] | undefined;
   /** Told of each push as it happens (to check what else had happened by then). */
   publish?(record: PublishRecord): void;
+  /** The environment an image's config sets (unanswered: what image-configs.ts knows). */
+  imageEnv?(address: string): Record<string, string> | undefined;
 }
 
 export interface ProducedFile {
@@ -22,12 +25,13 @@ export interface ProducedFile {
   path: string;
 }
 
-/** Where a file's bytes come from. */
-export type FileSource =
+/** Where a file's bytes come from, and the modification time it was given, if any. */
+export type FileSource = (
   | { kind: "host"; abs: string; describe: string }
   | { kind: "inline"; contents: string; describe: string }
   | { kind: "produced"; container: Node; path: string; describe: string }
-  | { kind: "tarball"; container: Node; describe: string };
+  | { kind: "tarball"; container: Node; describe: string }
+) & { mtime?: number };
 
 /** An error the engine reports for a failed command (the SDK turns it into an ExecError). */
 export class ExecFailure extends Error {
@@ -153,6 +157,7 @@ export class Evaluator {
         state.image = String(a.address);
         state.rootfs = null;
         state.files = new Map();
+        state.env = this.answers().imageEnv?.(state.image) ?? imageEnvironment(state.image);
         break;
       case "withRootfs":
         state.image = null;
@@ -185,7 +190,11 @@ export class Evaluator {
         };
         break;
       case "withMountedDirectory":
-        state.mounts[path] = { type: "directory", source: this.describeRef(a.source) };
+        state.mounts[path] = {
+          type: "directory",
+          source: this.describeRef(a.source),
+          readOnly: a.readOnly === true,
+        };
         this.mergeInto(state.files, path, this.listingOf(a.source));
         break;
       case "withMountedFile":
@@ -334,6 +343,10 @@ export class Evaluator {
       }
       case "filter":
         return this.filtered(prev, a.include, a.exclude);
+      case "withTimestamps":
+        return new Map(
+          [...prev].map(([rel, source]) => [rel, { ...source, mtime: Number(a.timestamp) }]),
+        );
       default:
         return prev;
     }
@@ -343,9 +356,10 @@ export class Evaluator {
   private containerDirectory(container: Node, path: string): Map<string, FileSource> {
     const state = this.container(container);
     const base = absolute(state.workdir, path);
+    const prefix = base === "/" ? "/" : `${base}/`;
     const out = new Map<string, FileSource>();
     for (const [abs, source] of state.files) {
-      if (abs.startsWith(`${base}/`)) out.set(abs.slice(base.length + 1), source);
+      if (abs.startsWith(prefix)) out.set(abs.slice(prefix.length), source);
     }
     const produced = this.answers().entries?.({ container: this.summary(container), path: base });
     for (const name of produced ?? []) {
@@ -385,12 +399,29 @@ export class Evaluator {
     }
     if (parent.kind === "Directory" && node.field === "file") {
       const rel = posix.normalize(String(node.args.path)).replace(/^\/+/, "");
-      const source = this.listing(parent).get(rel);
+      const source = this.listing(parent).get(rel) ?? this.producedInto(parent, rel);
       if (!source) throw new EngineError(`${String(node.args.path)}: no such file or directory`);
       return source;
     }
     if (parent.kind === "File") return this.fileSource(parent);
     throw new Error(`harness: cannot resolve file from ${parent.kind}.${node.field}`);
+  }
+
+  /**
+   * A file asked of a directory a command wrote (`container.directory(path).file(name)`) that
+   * the test gave no listing for: assumed to be there, with canned or placeholder bytes.
+   */
+  private producedInto(directory: Node, rel: string): FileSource | null {
+    const container = directory.parent;
+    if (container?.kind !== "Container" || directory.field !== "directory") return null;
+    const state = this.container(container);
+    const path = posix.join(absolute(state.workdir, String(directory.args.path)), rel);
+    if (
+      !this.answers().entries?.({ container: this.summary(container), path: posix.dirname(path) })
+    ) {
+      return { kind: "produced", container, path, describe: this.producedName(container, path) };
+    }
+    return null;
   }
 
   /** The bytes of a file: real for host and inline files, canned or a placeholder otherwise. */
@@ -489,6 +520,15 @@ export class Evaluator {
   /** The files a container holds under a directory, as relative paths (known files only). */
   containerFiles(node: Node, path: string): string[] {
     return [...this.containerDirectory(node, path).keys()].sort();
+  }
+
+  /** Where a file in a container comes from (its source and any timestamp it was given). */
+  containerFileSource(node: Node, path: string): FileSource {
+    return this.fileSource(this.store.make(node, "file", { path }, "File"));
+  }
+
+  containerFileBytes(node: Node, path: string): Buffer {
+    return this.bytes(this.store.make(node, "file", { path }, "File"), false);
   }
 
   /** The text of a file in a container, when its contents are known or canned. */

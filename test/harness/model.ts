@@ -2,7 +2,7 @@
 
 export type Mount =
   | { type: "cache"; key: string; sharing: string }
-  | { type: "directory"; source: string }
+  | { type: "directory"; source: string; readOnly: boolean }
   | { type: "file"; source: string }
   | { type: "secret"; secret: string }
   | { type: "tmpfs" };
