@@ -1,6 +1,7 @@
 /**
  * Prints the release plan for a project directory without any Dagger engine:
  *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
+ *     [--image-name <name>] [--registry <host>] [--latest-on-release]
  * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
  */
 import { resolve } from "node:path";
@@ -11,7 +12,7 @@ import { localSourceReader } from "./local-source.js";
 
 const USAGE =
   "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
-  "[--repository <owner/name>] [--image-name <name>] [--latest-on-release]";
+  "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release]";
 
 async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<string> {
       sha: { type: "string" },
       repository: { type: "string" },
       "image-name": { type: "string" },
+      registry: { type: "string" },
       "latest-on-release": { type: "boolean", default: false },
     },
     strict: true,
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<string> {
     commit: values.sha,
     repository: values.repository,
     imageName: values["image-name"],
+    registry: values.registry,
     latestOnRelease: values["latest-on-release"],
   });
   return JSON.stringify(plan, null, 2);

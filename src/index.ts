@@ -16,7 +16,8 @@ import {
   archivesDirectory,
   binariesDirectory,
 } from "./stages/binaries.js";
-import { buildContext, planRelease, SOURCE_IGNORE } from "./stages/source.js";
+import { buildContext, planRelease } from "./stages/source.js";
+import { SOURCE_IGNORE } from "./stages/source-ignore.js";
 import { enginePlatform } from "./stages/toolchain.js";
 
 /**
@@ -73,12 +74,15 @@ export class RustRelease {
     imageName?: string,
     /** Also move the image's `latest` tag on a stable release (default: only main moves it). */
     latestOnRelease = false,
+    /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
+    registry = "ghcr.io",
   ): Promise<string> {
     const plan = await planRelease(this.source, {
       tag,
       commit: sha ?? null,
       repository: repository ?? null,
       imageName: imageName ?? null,
+      registry,
       latestOnRelease,
     });
     return JSON.stringify(plan, null, 2);
@@ -156,8 +160,8 @@ export class RustRelease {
   }
 
   /**
-   * Pushes the linux/amd64 + linux/arm64 image to ghcr.io/<owner>/<name> and returns the pushed
-   * references with their digest; without --tag, a main-branch build (`latest`, `sha-<7>`).
+   * Pushes the linux/amd64 + linux/arm64 image to ghcr.io/<owner>/<name> (or --registry) and
+   * returns the pushed references with their digest; without --tag, a main-branch build.
    */
   @func({ cache: "never" })
   async publishImage(
@@ -171,12 +175,14 @@ export class RustRelease {
     registryPassword?: Secret,
     /** Registry user (default: the repository owner). */
     registryUsername?: string,
-    /** The image name under ghcr.io/<owner>/ (default: the repository name). */
+    /** The image name under <registry>/<owner>/ (default: the repository name). */
     imageName?: string,
     /** Also move `latest` on a stable release (default: only main-branch builds move it). */
     latestOnRelease = false,
     /** Build and check everything, print what would be pushed, push nothing. */
     dryRun = false,
+    /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
+    registry = "ghcr.io",
   ): Promise<string[]> {
     return publishImages(this.source, {
       repository,
@@ -185,6 +191,7 @@ export class RustRelease {
       password: registryPassword ?? null,
       username: registryUsername ?? null,
       imageName: imageName ?? null,
+      registry,
       latestOnRelease,
       dryRun,
       sourceDateEpoch: this.sourceDateEpoch ?? null,
@@ -331,8 +338,11 @@ export class RustRelease {
     testPypiUrl?: string,
     /** Preflight and build everything, then say what would be published; publish nothing. */
     dryRun = false,
+    /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
+    registry = "ghcr.io",
   ): Promise<string> {
     return release(this.source, {
+      registry,
       tag,
       sha: sha ?? null,
       repository: repository ?? null,

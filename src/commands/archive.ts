@@ -80,6 +80,8 @@ def main():
     entries = sorted(spec["entries"], key=lambda entry: entry["name"])
     write = {"tar.gz": write_tar_gz, "zip": write_zip}[spec["format"]]
     try:
+        # No image has the output directory: it is the step's own.
+        os.makedirs(os.path.dirname(spec["output"]) or ".", exist_ok=True)
         write(spec, entries)
     except OSError as error:
         sys.exit(f"cannot write {spec['output']}: {error}")

@@ -1,4 +1,7 @@
+import { posix } from "node:path";
+import { binaryOutputPath } from "../plan/names.js";
 import type { Target } from "../plan/targets.js";
+import { shellLine, shellQuote, shellSteps } from "./shell.js";
 
 /**
  * Installs the target's standard library for whatever toolchain the crate selects: a
@@ -12,10 +15,44 @@ export function rustupTargetCommand(target: Target, channel: string | null = nul
     : ["rustup", "target", "add", target.triple];
 }
 
+/** Installs a pinned channel (no target): cargo itself must be the crate's own. */
+export function rustupToolchainCommand(channel: string): string[] {
+  return ["rustup", "toolchain", "install", channel, "--profile", "minimal"];
+}
+
+/** The layout of the vendored dependencies: the crates, and the cargo config that uses them. */
+export interface VendorLayout {
+  /** Where the crates are unpacked (`<dir>/crates`). */
+  crates: string;
+  /** The `[source]` replacement cargo printed, pointing at `crates` (empty without deps). */
+  config: string;
+}
+
+/** The vendoring step's output, relative to its directory. */
+export const VENDORED: VendorLayout = { crates: "crates", config: "config.toml" };
+
+export function vendorLayout(dir: string): VendorLayout {
+  return { crates: posix.join(dir, VENDORED.crates), config: posix.join(dir, VENDORED.config) };
+}
+
 /**
- * Builds the release binaries for one target. Only the named bins are built, so an optional
- * PyO3 feature never reaches the CLI build. Zig builds take `buildTarget` (it carries the glibc
- * floor); cargo still writes to `target/<triple>/release`.
+ * Fetches and unpacks every locked dependency, for every platform, into `dir`, in ONE step, and
+ * writes the cargo config that replaces crates.io (and git sources) with it. Concurrent builds
+ * then read these files and never unpack into a shared cargo home at the same time (cargo's
+ * package lock lives in each container's own CARGO_HOME, so it would not serialise them).
+ * `crates` is created even when there is nothing to vendor (cargo then creates nothing).
+ */
+export function vendorCommand(dir: string): string[] {
+  const { crates, config } = vendorLayout(dir);
+  const vendor = shellLine(["cargo", "vendor", "--locked", "--versioned-dirs", crates]);
+  return ["sh", "-ec", `${shellLine(["mkdir", "-p", crates])}\n${vendor} > ${shellQuote(config)}`];
+}
+
+/**
+ * Builds the release binaries for one target from the vendored dependencies (`--frozen`: the
+ * lock file as committed, no network). Only the named bins are built, so an optional PyO3
+ * feature never reaches the CLI build. Zig builds take `buildTarget` (it carries the glibc
+ * floor); cargo still writes to `<target dir>/<triple>/release`.
  */
 export function cargoBuildCommand(target: Target, bins: readonly string[]): string[] {
   if (bins.length === 0) {
@@ -28,7 +65,7 @@ export function cargoBuildCommand(target: Target, bins: readonly string[]): stri
         "cargo",
         "zigbuild",
         "--release",
-        "--locked",
+        "--frozen",
         "--target",
         target.buildTarget,
         ...binArgs,
@@ -39,10 +76,30 @@ export function cargoBuildCommand(target: Target, bins: readonly string[]): stri
         "xwin",
         "build",
         "--release",
-        "--locked",
+        "--frozen",
         "--target",
         target.triple,
         ...binArgs,
       ];
   }
+}
+
+/**
+ * Builds and copies the binaries out of the target directory in ONE step: the target directory
+ * is a cache volume that another build of the same target (maturin) may use next, and it could
+ * overwrite what cargo uplifted before a separate copy step ran. `outDir` is created here; no
+ * image has it.
+ */
+export function compileCommand(
+  target: Target,
+  bins: readonly string[],
+  cargoTargetDir: string,
+  outDir: string,
+): string[] {
+  const built = bins.map((bin) => posix.join(cargoTargetDir, binaryOutputPath(bin, target)));
+  return shellSteps(
+    cargoBuildCommand(target, bins),
+    ["mkdir", "-p", outDir],
+    ["cp", ...built, `${outDir}/`],
+  );
 }

@@ -28,6 +28,7 @@ function checkNames(names: readonly string[]): void {
 const CHECKSUM_SCRIPT = String.raw`
 import hashlib
 import json
+import os
 import sys
 
 
@@ -44,6 +45,8 @@ def main():
     files = sorted(spec["files"], key=lambda file: file["name"])
     try:
         lines = [f"{sha256_of(file['path'])}  {file['name']}\n" for file in files]
+        # No image has the output directory: it is the step's own.
+        os.makedirs(os.path.dirname(spec["output"]) or ".", exist_ok=True)
         with open(spec["output"], "w", encoding="utf-8", newline="\n") as out:
             out.writelines(lines)
     except OSError as error:

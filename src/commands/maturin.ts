@@ -8,25 +8,33 @@ export const MANYLINUX = "manylinux2014";
 
 /**
  * Builds the abi3 wheel for one target into `outDir`, run in the crate's directory. Features and
- * the module name are not repeated here: maturin reads them from pyproject's `[tool.maturin]`.
+ * the module name are not repeated here: maturin reads them from pyproject's `[tool.maturin]`;
+ * `extraFeatures` are added to them (pyo3's import library for Windows).
  * Zig targets link through zig (`--zig`); for `*-windows-msvc` maturin drives cargo-xwin itself
  * when it runs on Linux. macOS wheels take their tag from MACOSX_DEPLOYMENT_TARGET, which the
- * toolchain container sets to `target.macosDeploymentTarget`.
+ * toolchain container sets to `target.macosDeploymentTarget`. `--frozen`: the dependencies are
+ * the vendored ones, as for the binaries.
  */
-export function maturinBuildCommand(target: Target, outDir: string): string[] {
+export function maturinBuildCommand(
+  target: Target,
+  outDir: string,
+  extraFeatures: readonly string[] = [],
+): string[] {
   const toolchain = target.toolchain === "zig" ? ["--zig"] : [];
   const compatibility = target.os === "linux" ? ["--compatibility", MANYLINUX] : [];
+  const features = extraFeatures.length > 0 ? ["--features", extraFeatures.join(",")] : [];
   return [
     "maturin",
     "build",
     "--release",
-    "--locked",
+    "--frozen",
     "--target",
     target.triple,
     "--out",
     outDir,
     ...toolchain,
     ...compatibility,
+    ...features,
   ];
 }
 

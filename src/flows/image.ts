@@ -4,8 +4,8 @@ import {
   imageRepository,
   imageTags,
   parseCommitSha,
+  parseRegistry,
   parseRepository,
-  REGISTRY,
 } from "../plan/image-tags.js";
 import { targetForPlatform } from "../plan/targets.js";
 import { parseTag } from "../plan/version.js";
@@ -46,6 +46,8 @@ export interface ImagePublishOptions {
   sha: string;
   repository: string;
   imageName: string | null;
+  /** The registry host, e.g. ghcr.io. */
+  registry: string;
   latestOnRelease: boolean;
   username: string | null;
   password: Secret | null;
@@ -53,11 +55,16 @@ export interface ImagePublishOptions {
   sourceDateEpoch: number | null;
 }
 
-/** The references an image publication will push, decided (and checked) before any build. */
-export function imageReferences(options: ImagePublishOptions): string[] {
+/**
+ * The image and the references a publication will push, decided (and checked) before any build.
+ */
+export function imageReferences(options: ImagePublishOptions): {
+  image: string;
+  references: string[];
+} {
   const repository = parseRepository(options.repository);
   const commit = parseCommitSha(options.sha);
-  const image = imageRepository(repository, options.imageName);
+  const image = imageRepository(repository, options.imageName, options.registry);
   const channel = options.tag
     ? { kind: "release" as const, version: parseTag(options.tag) }
     : { kind: "main" as const };
@@ -65,7 +72,7 @@ export function imageReferences(options: ImagePublishOptions): string[] {
     shortSha: commit.short,
     latestOnRelease: options.latestOnRelease,
   });
-  return tags.map((tag) => `${image}:${tag}`);
+  return { image, references: tags.map((tag) => `${image}:${tag}`) };
 }
 
 /**
@@ -76,10 +83,10 @@ export async function publishImages(
   source: Directory,
   options: ImagePublishOptions,
 ): Promise<string[]> {
-  const references = imageReferences(options);
+  const { image, references } = imageReferences(options);
   if (!options.dryRun && !options.password) {
     throw new PlanError(
-      `pushing ${references[0]?.split(":")[0]} needs --registry-password: in GitHub Actions pass ` +
+      `pushing ${image} needs --registry-password: for ghcr.io in GitHub Actions pass ` +
         "env://GITHUB_TOKEN with `permissions: packages: write`",
     );
   }
@@ -97,7 +104,7 @@ export async function publishImages(
   return publishImage({
     references,
     variants,
-    registry: REGISTRY,
+    registry: parseRegistry(options.registry),
     username: options.username ?? parseRepository(options.repository).owner,
     password: options.password,
   });

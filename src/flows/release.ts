@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
-import { parseRepository, REGISTRY } from "../plan/image-tags.js";
+import { parseRepository } from "../plan/image-tags.js";
 import { buildReleasePlan, type ReleasePlan } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
 import {
@@ -37,6 +37,7 @@ export interface ReleaseOptions extends PythonCredentials, IndexOverrides {
   registryPassword: Secret | null;
   registryUsername: string | null;
   imageName: string | null;
+  registry: string;
   latestOnRelease: boolean;
   skipGithub: boolean;
   skipImage: boolean;
@@ -77,7 +78,9 @@ async function preflight(source: Directory, options: ReleaseOptions): Promise<Pr
     commit: options.sha,
     repository: options.repository,
     imageName: options.imageName,
+    registry: options.registry,
     latestOnRelease: options.latestOnRelease,
+    dryRun: options.dryRun,
   });
   const needsRepository = !options.skipGithub || !options.skipImage;
   if (needsRepository && !plan.repository) {
@@ -213,7 +216,7 @@ async function pushImage(
   const pushed = await publishImage({
     references: image.references,
     variants: artifacts.images,
-    registry: REGISTRY,
+    registry: image.registry,
     username: options.registryUsername ?? parseRepository(pre.plan.repository).owner,
     password: options.registryPassword,
   });
@@ -259,6 +262,7 @@ export async function release(source: Directory, options: ReleaseOptions): Promi
     `${options.dryRun ? "Dry run: " : ""}Release ${plan.tag} of ${plan.project.packageName} ` +
       `(cargo ${plan.version.cargo}, python ${plan.version.pep440})`,
   );
+  for (const placeholder of plan.placeholders) report.note(`Placeholder (dry run): ${placeholder}`);
   const state = { stopped: null as string | null };
 
   if (options.skipGithub) report.add("GitHub Release", "-", "skipped", "--skip-github");

@@ -1,7 +1,24 @@
 import { PlanError } from "./errors.js";
 import type { ReleaseVersion } from "./version.js";
 
-export const REGISTRY = "ghcr.io";
+/** Where images go unless --registry says otherwise. */
+export const DEFAULT_REGISTRY = "ghcr.io";
+
+/**
+ * A registry host, with an optional port (`ghcr.io`, `registry.example.com`, `127.0.0.1:5000`),
+ * lowercased as image references require.
+ */
+export function parseRegistry(value: string): string {
+  const registry = value.trim().toLowerCase();
+  const host =
+    /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/;
+  if (!host.test(registry)) {
+    throw new PlanError(
+      `invalid registry "${value}": expected a host with an optional port, like ghcr.io or 127.0.0.1:5000`,
+    );
+  }
+  return registry;
+}
 
 /** `owner/name` of a GitHub repository. */
 export interface Repository {
@@ -36,16 +53,21 @@ export function parseCommitSha(value: string): { sha: string; short: string } {
 }
 
 /**
- * `ghcr.io/<owner>/<name>`, lowercased: GitHub owners may have capitals, image names may not.
+ * `<registry>/<owner>/<name>` (ghcr.io by default), lowercased: GitHub owners may have capitals,
+ * image names may not.
  */
-export function imageRepository(repository: Repository, name?: string | null): string {
+export function imageRepository(
+  repository: Repository,
+  name?: string | null,
+  registry: string = DEFAULT_REGISTRY,
+): string {
   const imageName = (name ?? repository.name).toLowerCase();
   if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(imageName)) {
     throw new PlanError(
       `invalid image name "${imageName}": use lowercase letters, digits and single . _ - separators`,
     );
   }
-  return `${REGISTRY}/${repository.owner.toLowerCase()}/${imageName}`;
+  return `${parseRegistry(registry)}/${repository.owner.toLowerCase()}/${imageName}`;
 }
 
 /** What the image is published for: a release tag, or a commit on the main branch. */

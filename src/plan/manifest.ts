@@ -1,5 +1,8 @@
-import { parse, type TomlTable } from "smol-toml";
 import { PlanError } from "./errors.js";
+import { type Pyo3Facts, pyo3Facts } from "./pyo3-windows.js";
+import { isTable, parseToml, stringAt, stringList, type Table, table } from "./toml.js";
+
+export { parseToml } from "./toml.js";
 
 /** The manifest texts of a project, as read from its source directory. */
 export interface ProjectFiles {
@@ -32,6 +35,8 @@ export interface PythonProject {
   scripts: string[];
   /** The abi3 floor as a wheel python tag (`cp38`); one wheel per platform needs abi3. */
   abi3: string | null;
+  /** The locked pyo3, when the extension uses it (what its Windows build needs). */
+  pyo3: Pyo3Facts | null;
 }
 
 export interface ProjectManifest {
@@ -54,36 +59,6 @@ export interface ProjectManifest {
   repositoryUrl: string | null;
   python: PythonProject | null;
   toolchain: { file: string; channel: string | null } | null;
-}
-
-type Table = TomlTable;
-
-function isTable(value: unknown): value is Table {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function table(parent: Table, key: string): Table | undefined {
-  const value = parent[key];
-  return isTable(value) ? value : undefined;
-}
-
-function stringAt(parent: Table | undefined, key: string): string | undefined {
-  const value = parent?.[key];
-  return typeof value === "string" ? value : undefined;
-}
-
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
-/** Parses TOML, naming the file in the error so the user knows which one is broken. */
-export function parseToml(file: string, text: string): Table {
-  try {
-    return parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new PlanError(`${file} is not valid TOML: ${reason}`);
-  }
 }
 
 /** PEP 427 / PEP 625: runs of `-_.` become `_`, lowercase. */
@@ -179,7 +154,11 @@ function abi3Tag(manifest: Table): string | null {
   return floors.sort()[0] ?? null;
 }
 
-function pythonProject(files: ProjectFiles, packageName: string, manifest: Table) {
+function pythonProject(
+  files: ProjectFiles,
+  packageName: string,
+  manifest: Table,
+): PythonProject | null {
   if (files.pyprojectToml === null) return null;
   const pyproject = parseToml("pyproject.toml", files.pyprojectToml);
   const build = table(pyproject, "build-system");
@@ -188,14 +167,16 @@ function pythonProject(files: ProjectFiles, packageName: string, manifest: Table
   const maturin = table(table(pyproject, "tool") ?? {}, "maturin");
   const name = stringAt(project, "name") ?? packageName;
   const dynamic = stringList(project?.dynamic);
+  const features = stringList(maturin?.features);
   return {
     name,
     distName: distributionName(name),
     staticVersion: dynamic.includes("version") ? null : (stringAt(project, "version") ?? null),
-    features: stringList(maturin?.features),
+    features,
     moduleName: stringAt(maturin, "module-name") ?? null,
     scripts: Object.keys(table(project ?? {}, "scripts") ?? {}),
     abi3: abi3Tag(manifest),
+    pyo3: files.cargoLock === null ? null : pyo3Facts(manifest, files.cargoLock, features),
   };
 }
 

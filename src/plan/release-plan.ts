@@ -1,9 +1,11 @@
 import { PlanError } from "./errors.js";
 import {
+  DEFAULT_REGISTRY,
   githubRepositoryOf,
   imageRepository,
   imageTags,
   parseCommitSha,
+  parseRegistry,
   parseRepository,
   type Repository,
 } from "./image-tags.js";
@@ -16,6 +18,7 @@ import {
   sdistName,
   wheelName,
 } from "./names.js";
+import { windowsWheelFeatures } from "./pyo3-windows.js";
 import { TARGETS, type Target } from "./targets.js";
 import { parseTag, type ReleaseVersion } from "./version.js";
 
@@ -31,9 +34,21 @@ export interface PlanInput {
   repository?: string | null;
   /** Overrides the image name (default: the repository name). */
   imageName?: string | null;
+  /** The image registry host (default: ghcr.io). */
+  registry?: string | null;
   /** Whether a stable release also moves the image's `latest` tag (default: no). */
   latestOnRelease?: boolean;
+  /**
+   * A dry run: a missing commit or repository is filled with a marked placeholder (listed in
+   * `placeholders`) instead of leaving the image or the release unplanned.
+   */
+  dryRun?: boolean;
 }
+
+/** What a dry run shows where the commit is unknown: obviously not a real commit. */
+export const PLACEHOLDER_COMMIT = "0".repeat(40);
+/** What a dry run shows where the GitHub repository is unknown. */
+export const PLACEHOLDER_REPOSITORY = "OWNER/REPOSITORY";
 
 export interface TargetPlan {
   triple: string;
@@ -67,11 +82,21 @@ export interface ReleasePlan {
     version: string;
     abi3: string;
     features: string[];
+    /** Added for the Windows wheel (pyo3's import library before 0.29). */
+    windowsFeatures: string[];
     moduleName: string | null;
     sdist: string;
     wheels: string[];
   } | null;
-  image: { repository: string; tags: string[]; references: string[]; platforms: string[] } | null;
+  image: {
+    registry: string;
+    repository: string;
+    tags: string[];
+    references: string[];
+    platforms: string[];
+  } | null;
+  /** Values a dry run made up because they were not given; empty for a real release. */
+  placeholders: string[];
   github: {
     repository: string;
     releaseName: string;
@@ -117,6 +142,7 @@ export function planPython(manifest: ProjectManifest, version: ReleaseVersion) {
     version: version.pep440,
     abi3,
     features: python.features,
+    windowsFeatures: windowsWheelFeatures(python.pyo3),
     moduleName: python.moduleName,
     sdist: sdistName(python.distName, version.pep440),
     wheels: TARGETS.map((t) => wheelName(python.distName, version.pep440, abi3, t)),
@@ -130,12 +156,14 @@ function imagePlan(
   shortSha: string | null,
 ) {
   if (!repository) return null;
-  const image = imageRepository(repository, input.imageName);
+  const registry = parseRegistry(input.registry ?? DEFAULT_REGISTRY);
+  const image = imageRepository(repository, input.imageName, registry);
   const tags = imageTags(
     { kind: "release", version },
     { shortSha, latestOnRelease: input.latestOnRelease ?? false },
   );
   return {
+    registry,
     repository: image,
     tags,
     references: tags.map((t) => `${image}:${t}`),
@@ -146,9 +174,25 @@ function imagePlan(
 /** Builds the plan for releasing `tag` from the given project files. */
 export function buildReleasePlan(input: PlanInput): ReleasePlan {
   const version = parseTag(input.tag);
-  const commit = input.commit ? parseCommitSha(input.commit) : null;
   const manifest = readManifest(input.files);
-  const repositoryName = input.repository ?? githubRepositoryOf(manifest.repositoryUrl);
+  const placeholders: string[] = [];
+  let commitSha = input.commit ?? null;
+  if (commitSha === null && input.dryRun) {
+    commitSha = PLACEHOLDER_COMMIT;
+    placeholders.push(
+      `commit ${PLACEHOLDER_COMMIT.slice(0, 7)}: no --sha was given; the image's sha tag and ` +
+        "revision label use it (pass --sha, e.g. $(git rev-parse HEAD), to see the real ones)",
+    );
+  }
+  const commit = commitSha ? parseCommitSha(commitSha) : null;
+  let repositoryName = input.repository ?? githubRepositoryOf(manifest.repositoryUrl);
+  if (repositoryName === null && input.dryRun) {
+    repositoryName = PLACEHOLDER_REPOSITORY;
+    placeholders.push(
+      `repository ${PLACEHOLDER_REPOSITORY}: no --repository was given and Cargo.toml names no ` +
+        "github.com repository; the release and the image are named after it",
+    );
+  }
   const repository = repositoryName ? parseRepository(repositoryName) : null;
   const python = planPython(manifest, version);
   const bin = primaryBinary(manifest);
@@ -186,6 +230,7 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
     checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
     python,
     image: imagePlan(repository, version, input, commit?.short ?? null),
+    placeholders,
     github: repository
       ? {
           repository: `${repository.owner}/${repository.name}`,

@@ -27,6 +27,16 @@ export interface Target {
   macosDeploymentTarget: string | null;
   /** The platform part of the abi3 wheel tag maturin produces for this target. */
   wheelPlatformTag: string;
+  /**
+   * rustc flags this target's builds need to give the same bytes twice: lld-link stamps the
+   * link time into PE headers unless told `/Brepro`.
+   */
+  rustflags: string[];
+  /**
+   * Whether the linker's Mach-O UUID must be rewritten from the binary's other bytes: zig's
+   * differs between two clean builds of the same source.
+   */
+  rewriteMachoUuid: boolean;
 }
 
 export const TARGETS: readonly Target[] = [
@@ -42,6 +52,8 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux2014_x86_64.manylinux_2_17_x86_64",
+    rustflags: [],
+    rewriteMachoUuid: false,
   },
   {
     triple: "aarch64-unknown-linux-gnu",
@@ -55,6 +67,8 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: "2.17",
     macosDeploymentTarget: null,
     wheelPlatformTag: "manylinux2014_aarch64.manylinux_2_17_aarch64",
+    rustflags: [],
+    rewriteMachoUuid: false,
   },
   {
     triple: "x86_64-apple-darwin",
@@ -68,6 +82,8 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: "10.12",
     wheelPlatformTag: "macosx_10_12_x86_64",
+    rustflags: [],
+    rewriteMachoUuid: true,
   },
   {
     triple: "aarch64-apple-darwin",
@@ -81,6 +97,8 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: "11.0",
     wheelPlatformTag: "macosx_11_0_arm64",
+    rustflags: [],
+    rewriteMachoUuid: true,
   },
   {
     triple: "x86_64-pc-windows-msvc",
@@ -94,8 +112,28 @@ export const TARGETS: readonly Target[] = [
     glibcFloor: null,
     macosDeploymentTarget: null,
     wheelPlatformTag: "win_amd64",
+    rustflags: ["-C", "link-arg=/Brepro"],
+    rewriteMachoUuid: false,
   },
 ];
+
+/**
+ * The environment a build for `target` runs with, binaries and wheels alike: the macOS floor
+ * (maturin also writes it into the wheel tag) and the target's rustflags, as cargo's per-target
+ * variable: cargo joins it with a project's `[target.<triple>] rustflags`, and cargo-xwin (also
+ * inside maturin) adds its own flags to it. RUSTFLAGS would replace the project's flags.
+ */
+export function cargoTargetEnvironment(target: Target): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (target.macosDeploymentTarget !== null) {
+    env.MACOSX_DEPLOYMENT_TARGET = target.macosDeploymentTarget;
+  }
+  if (target.rustflags.length > 0) {
+    const key = target.triple.toUpperCase().replaceAll("-", "_");
+    env[`CARGO_TARGET_${key}_RUSTFLAGS`] = target.rustflags.join(" ");
+  }
+  return env;
+}
 
 export const TARGET_TRIPLES: readonly string[] = TARGETS.map((t) => t.triple);
 

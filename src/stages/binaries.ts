@@ -7,16 +7,17 @@ import {
   ReturnType,
 } from "@dagger.io/dagger";
 import { archiveCommand, archiveEntries } from "../commands/archive.js";
-import { cargoBuildCommand, rustupTargetCommand } from "../commands/cargo-build.js";
+import { compileCommand, rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkBinaryCommand } from "../commands/check-binary.js";
 import { checksumCommand } from "../commands/checksums.js";
+import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
 import { archiveName, binaryFileName, binaryOutputPath, CHECKSUM_FILE } from "../plan/names.js";
 import { primaryBinary } from "../plan/release-plan.js";
 import { TARGETS, type Target } from "../plan/targets.js";
-import { explainFailure } from "./exec-errors.js";
+import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES } from "./images.js";
 import type { BuildContext } from "./source.js";
-import { CARGO_TARGET_DIR, toolchainContainer } from "./toolchain.js";
+import { CARGO_TARGET_DIR, requireMacosSdk, toolchainContainer } from "./toolchain.js";
 
 /** The release binaries of one target, each checked for format, architecture and glibc floor. */
 export interface TargetBinaries {
@@ -29,16 +30,14 @@ const IN = "/in";
 
 /** Runs cargo for one target; the binaries are copied out of the target-directory cache. */
 function compile(ctx: BuildContext, target: Target): Container {
-  const bins = ctx.manifest.bins;
   return toolchainContainer(ctx, target)
-    .withExec(rustupTargetCommand(target, ctx.manifest.toolchain?.channel ?? null))
-    .withExec(cargoBuildCommand(target, bins))
-    .withExec(["mkdir", "-p", OUT])
-    .withExec([
-      "cp",
-      ...bins.map((bin) => `${CARGO_TARGET_DIR}/${binaryOutputPath(bin, target)}`),
-      `${OUT}/`,
-    ]);
+    .withExec(rustupTargetCommand(target, ctx.channel))
+    .withExec(compileCommand(target, ctx.manifest.bins, CARGO_TARGET_DIR, OUT));
+}
+
+/** What a failed compile is called in the error: the command the user would run to reproduce. */
+function compileLabel(target: Target): string {
+  return `${target.triple}: cargo ${target.toolchain === "zig" ? "zigbuild" : "xwin build"}`;
 }
 
 function toolsContainer(platform?: string): Container {
@@ -46,17 +45,22 @@ function toolsContainer(platform?: string): Container {
 }
 
 /**
- * Builds and verifies one target's binaries. The returned files depend on the check, so nothing
- * can export or publish a binary of the wrong format, architecture or glibc floor.
+ * Builds and verifies one target's binaries (macOS ones first get their deterministic UUID). The
+ * returned files depend on the check, so nothing can export or publish a binary of the wrong
+ * format, architecture or glibc floor.
  */
 export async function targetBinaries(ctx: BuildContext, target: Target): Promise<TargetBinaries> {
-  // Compile errors surface as they are (cargo's own output); only the check explains itself.
-  const built = await compile(ctx, target).sync();
+  await requireMacosSdk(target);
+  const built = await explainFailure(() => compile(ctx, target).sync(), compileLabel(target));
   const binaries = ctx.manifest.bins.map((bin) => {
     const path = `${IN}/${binaryOutputPath(bin, target)}`;
-    const checked = toolsContainer()
-      .withFile(path, built.file(`${OUT}/${binaryFileName(bin, target)}`))
-      .withExec(checkBinaryCommand(target, path));
+    let tools = toolsContainer().withFile(
+      path,
+      built.file(`${OUT}/${binaryFileName(bin, target)}`),
+    );
+    // zig leaves a UUID that differs between two clean builds; it becomes a hash of the rest.
+    if (target.rewriteMachoUuid) tools = tools.withExec(normalizeMachoUuidCommand([path]));
+    const checked = tools.withExec(checkBinaryCommand(target, path));
     return { name: bin, file: checked.file(path), checked };
   });
   await explainFailure(() => Promise.all(binaries.map((b) => b.checked.sync())));
@@ -154,7 +158,9 @@ export async function allTargetBinaries(
   ctx: BuildContext,
   nativePlatform: string,
 ): Promise<TargetBinaries[]> {
-  const built = await Promise.all(TARGETS.map((t) => targetBinaries(ctx, t)));
+  const built = await settleAll(
+    TARGETS.map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
+  );
   const native = built.find((b) => b.target.platform === nativePlatform);
   if (native) await checkReportedVersion(ctx, native);
   return built;

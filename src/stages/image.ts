@@ -5,6 +5,7 @@ import { binaryFileName } from "../plan/names.js";
 import { primaryBinary } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
 import { type TargetBinaries, targetBinaries } from "./binaries.js";
+import { settleAll } from "./exec-errors.js";
 import { IMAGES, RUNTIME_USER } from "./images.js";
 import type { BuildContext } from "./source.js";
 
@@ -36,12 +37,19 @@ export function runtimeImage(
 ): Container {
   const { target } = built;
   if (!target.platform) throw new Error(`${target.triple} has no container platform`);
-  let image = dag.container({ platform: target.platform as Platform }).from(IMAGES.runtime);
-  for (const { name, file } of built.binaries) {
-    image = image.withFile(`${BIN_DIR}/${binaryFileName(name, target)}`, file, {
-      permissions: 0o755,
-    });
-  }
+  // One layer whose every entry (usr/, usr/local/, usr/local/bin/ and the binaries) carries the
+  // source date, not the time of this build: withFile on the image would stamp the clock.
+  const layer = built.binaries
+    .reduce(
+      (dir, { name, file }) =>
+        dir.withFile(`${BIN_DIR}/${binaryFileName(name, target)}`, file, { permissions: 0o755 }),
+      dag.directory(),
+    )
+    .withTimestamps(ctx.sourceDateEpoch);
+  let image = dag
+    .container({ platform: target.platform as Platform })
+    .from(IMAGES.runtime)
+    .withDirectory("/", layer);
   for (const [name, value] of Object.entries(labels)) image = image.withLabel(name, value);
   return image
     .withUser(RUNTIME_USER)
@@ -80,5 +88,10 @@ export function imageVariants(
 
 /** Builds the Linux binaries the image needs (the same values the archives are made from). */
 export function linuxBinaries(ctx: BuildContext): Promise<TargetBinaries[]> {
-  return Promise.all(TARGETS.filter((t) => t.platform).map((t) => targetBinaries(ctx, t)));
+  return settleAll(
+    TARGETS.filter((t) => t.platform).map((t) => ({
+      label: t.triple,
+      run: targetBinaries(ctx, t),
+    })),
+  );
 }

@@ -25,9 +25,3 @@ export const MATURIN_REQUIREMENT = "maturin==1.16.0";
 
 /** distroless's unprivileged user (uid 65532). */
 export const RUNTIME_USER = "nonroot";
-
-/** Where the cargo-zigbuild image keeps its macOS SDK (its Dockerfile sets SDKROOT to it). */
-export const MACOS_SDKROOT = "/opt/MacOSX11.3.sdk";
-
-/** CARGO_HOME in the rust-based images. */
-export const CARGO_HOME = "/usr/local/cargo";

@@ -9,10 +9,10 @@ import { wheelName } from "../plan/names.js";
 import { type PythonPlan, planPython } from "../plan/release-plan.js";
 import { TARGETS, type Target } from "../plan/targets.js";
 import { parseTag } from "../plan/version.js";
-import { explainFailure } from "./exec-errors.js";
+import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
 import type { BuildContext } from "./source.js";
-import { toolchainContainer } from "./toolchain.js";
+import { requireMacosSdk, toolchainContainer } from "./toolchain.js";
 
 const DIST = "/dist";
 
@@ -44,15 +44,23 @@ export function pythonPlanFor(ctx: BuildContext): PythonPlan {
  * target directory as the binaries, so dependencies compiled once are reused.
  */
 function maturinContainer(ctx: BuildContext, target: Target): Container {
-  return withUv(ctx, toolchainContainer(ctx, target))
-    .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
-    .withExec(rustupTargetCommand(target, ctx.manifest.toolchain?.channel ?? null));
+  return (
+    withUv(ctx, toolchainContainer(ctx, target))
+      // maturin dates the wheel's entries and its SBOM with it, and then leaves out the SBOM's
+      // random serial number: the same source gives the same wheel.
+      .withEnvVariable("SOURCE_DATE_EPOCH", String(ctx.sourceDateEpoch))
+      .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
+      .withExec(rustupTargetCommand(target, ctx.channel))
+  );
 }
 
 /** The directory maturin writes one target's abi3 wheel into (lazy). */
 export function wheelDirectory(ctx: BuildContext, target: Target): Directory {
   const out = `/wheels/${target.triple}`;
-  return maturinContainer(ctx, target).withExec(maturinBuildCommand(target, out)).directory(out);
+  const extraFeatures = target.os === "windows" ? pythonPlanFor(ctx).windowsFeatures : [];
+  return maturinContainer(ctx, target)
+    .withExec(maturinBuildCommand(target, out, extraFeatures))
+    .directory(out);
 }
 
 /** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
@@ -85,14 +93,24 @@ export async function pythonDist(
     name: wheelName(plan.distName, plan.version, plan.abi3, target),
     directory: wheelDirectory(ctx, target),
   }));
+  // The sdist needs no cross toolchain: it is made in the engine platform's container.
+  const sdistBuilder = TARGETS.find((t) => t.platform === options.nativePlatform) ?? TARGETS[0];
+  const sdistDir = options.sdist && sdistBuilder ? sdistDirectory(ctx, sdistBuilder) : null;
+  await Promise.all(targets.map(requireMacosSdk));
+  // Every build's failure is reported, not only the first one's.
+  await settleAll([
+    ...wheels.map(({ target, directory }) => ({
+      label: target.triple,
+      run: explainFailure(() => directory.sync(), `${target.triple}: maturin build`),
+    })),
+    ...(sdistDir
+      ? [{ label: "sdist", run: explainFailure(() => sdistDir.sync(), "maturin sdist") }]
+      : []),
+  ]);
   let dist = dag.directory();
   for (const wheel of wheels) dist = dist.withDirectory("/", wheel.directory);
-  if (options.sdist) {
-    // The sdist needs no cross toolchain: it is made in the engine platform's container.
-    const builder = TARGETS.find((t) => t.platform === options.nativePlatform) ?? TARGETS[0];
-    if (builder) dist = dist.withDirectory("/", sdistDirectory(ctx, builder));
-  }
-  const sdist = options.sdist ? plan.sdist : null;
+  if (sdistDir) dist = dist.withDirectory("/", sdistDir);
+  const sdist = sdistDir ? plan.sdist : null;
   const files = [...wheels.map((w) => w.name), ...(sdist ? [sdist] : [])];
 
   const checked = withUv(ctx, dag.container().from(IMAGES.python))

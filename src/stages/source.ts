@@ -1,22 +1,11 @@
 import { type Directory, ExistsType } from "@dagger.io/dagger";
+import { PlanError } from "../plan/errors.js";
 import { type ProjectFiles, type ProjectManifest, readManifest } from "../plan/manifest.js";
 import { patchVersion } from "../plan/patch.js";
 import { loadProjectFiles, type SourceReader } from "../plan/project-files.js";
 import { buildReleasePlan, type PlanInput, type ReleasePlan } from "../plan/release-plan.js";
 import { parseTag, type ReleaseVersion } from "../plan/version.js";
-
-/**
- * Build output and tooling state that must never reach cargo: an unrelated change there would
- * invalidate every build. Applied to --source and again wherever the source is copied.
- */
-export const SOURCE_IGNORE = [
-  "**/target",
-  "**/.git",
-  "**/node_modules",
-  "**/__pycache__",
-  "**/.venv",
-  "dist",
-];
+import { type ToolchainInput, vendoredDependencies } from "./toolchain.js";
 
 /** Archives and images carry this time unless the commit's is given: zip's earliest date. */
 export const FIXED_EPOCH = 315532800;
@@ -47,8 +36,7 @@ export async function planRelease(
 }
 
 /** What every build stage needs: the source to build (version patched) and what it holds. */
-export interface BuildContext {
-  source: Directory;
+export interface BuildContext extends ToolchainInput {
   manifest: ProjectManifest;
   /** The tag's versions when building a release; null builds the version in Cargo.toml. */
   release: ReleaseVersion | null;
@@ -56,8 +44,6 @@ export interface BuildContext {
   version: string;
   /** LICENSE and README files at the source root, shipped in every archive. */
   docs: string[];
-  /** Prefix of every cache volume: caches are per project and per purpose. */
-  cacheNamespace: string;
   /** Timestamp for archive entries and image metadata (unix seconds). */
   sourceDateEpoch: number;
 }
@@ -84,6 +70,12 @@ export async function buildContext(
   options: { tag?: string | null; sourceDateEpoch?: number | null },
 ): Promise<BuildContext> {
   const release = options.tag ? parseTag(options.tag) : null;
+  const epoch = options.sourceDateEpoch ?? FIXED_EPOCH;
+  if (!Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new PlanError(
+      `invalid --source-date-epoch ${epoch}: give whole unix seconds, e.g. $(git log -1 --format=%ct)`,
+    );
+  }
   const files = await readProjectFiles(source);
   const manifest = readManifest(files);
   let patched = source;
@@ -92,13 +84,18 @@ export async function buildContext(
       patched = patched.withNewFile(path, text);
     }
   }
-  return {
+  const toolchain = {
     source: patched,
+    channel: manifest.toolchain?.channel ?? null,
+    cacheNamespace: `rust-release-${manifest.packageName}`,
+  };
+  return {
+    ...toolchain,
+    vendored: vendoredDependencies(toolchain),
     manifest,
     release,
     version: release?.cargo ?? manifest.version,
     docs: await rootDocs(source),
-    cacheNamespace: `rust-release-${manifest.packageName}`,
-    sourceDateEpoch: options.sourceDateEpoch ?? FIXED_EPOCH,
+    sourceDateEpoch: epoch,
   };
 }

@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
-import { cargoBuildCommand, rustupTargetCommand } from "../../src/commands/cargo-build.js";
+import {
+  cargoBuildCommand,
+  compileCommand,
+  rustupTargetCommand,
+  vendorCommand,
+} from "../../src/commands/cargo-build.js";
+import { shellLine, shellQuote } from "../../src/commands/shell.js";
 import { findTarget } from "../../src/plan/targets.js";
+import { run } from "../example/tools.js";
 
 describe("cargoBuildCommand", () => {
   test("zig targets get zigbuild with the glibc-suffixed build target on Linux", () => {
@@ -8,7 +15,7 @@ describe("cargoBuildCommand", () => {
       "cargo",
       "zigbuild",
       "--release",
-      "--locked",
+      "--frozen",
       "--target",
       "aarch64-unknown-linux-gnu.2.17",
       "--bin",
@@ -18,7 +25,7 @@ describe("cargoBuildCommand", () => {
       "cargo",
       "zigbuild",
       "--release",
-      "--locked",
+      "--frozen",
       "--target",
       "x86_64-apple-darwin",
       "--bin",
@@ -32,7 +39,7 @@ describe("cargoBuildCommand", () => {
       "xwin",
       "build",
       "--release",
-      "--locked",
+      "--frozen",
       "--target",
       "x86_64-pc-windows-msvc",
       "--bin",
@@ -69,4 +76,33 @@ test("with the crate's pinned channel, that toolchain is installed with the targ
     "--target",
     "aarch64-apple-darwin",
   ]);
+});
+
+test("vendorCommand fetches every locked crate into <dir>/crates and keeps cargo's config", () => {
+  expect(vendorCommand("/vendored")).toEqual([
+    "sh",
+    "-ec",
+    "mkdir -p /vendored/crates\n" +
+      "cargo vendor --locked --versioned-dirs /vendored/crates > /vendored/config.toml",
+  ]);
+});
+
+test("compileCommand builds and copies out in one step, creating the output directory", () => {
+  expect(
+    compileCommand(findTarget("x86_64-pc-windows-msvc"), ["a", "b"], "/cargo-target", "/out"),
+  ).toEqual([
+    "sh",
+    "-ec",
+    "cargo xwin build --release --frozen --target x86_64-pc-windows-msvc --bin a --bin b\n" +
+      "mkdir -p /out\n" +
+      "cp /cargo-target/x86_64-pc-windows-msvc/release/a.exe " +
+      "/cargo-target/x86_64-pc-windows-msvc/release/b.exe /out/",
+  ]);
+});
+
+test("shell quoting keeps every word one word, whatever it holds", async () => {
+  const words = ["plain", "with space", "it's", "$HOME", "a;b", "", "*"];
+  expect(shellQuote("x86_64-apple-darwin.2.17")).toBe("x86_64-apple-darwin.2.17");
+  const { stdout } = await run("sh", ["-c", `printf '%s\\n' ${shellLine(words)}`]);
+  expect(stdout).toBe(`${words.join("\n")}\n`);
 });

@@ -1,16 +1,26 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { cargoBuildCommand, rustupTargetCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import { binaryOutputPath } from "../../src/plan/names.js";
+import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
+import { archiveName } from "../../src/plan/names.js";
 import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
+import { ModuleUnderTest } from "../harness/dagger-call.js";
+import type { ExecRecord } from "../harness/model.js";
+import {
+  isArchiveStep,
+  isBinaryCheck,
+  isChecksumStep,
+  isCompile,
+  isMachoUuidStep,
+  isVendor,
+} from "../support/execs.js";
+import type { FreshRoot } from "../support/fresh-root.js";
+import { scratchDir } from "../support/projects.js";
+import { replayInFreshRoot } from "../support/replay.js";
 import {
   BIN,
-  CARGO_TARGET_DIR,
-  cargoEnv,
   compareVersions,
   EXAMPLE_DIR,
   failureOf,
@@ -19,10 +29,22 @@ import {
   runArgv,
 } from "./sample-binaries.js";
 
-// Four cold zig builds (empty zig cache) took 66 s on 2 cores; the rest is headroom.
-const CROSS_BUILD_TIMEOUT_MS = 480_000;
+/**
+ * `dagger call release-archives --tag v0.1.5`, every step replayed with real tools exactly as
+ * the harness recorded it (argv, working directory, environment, files and mounts at their
+ * container paths, in a fresh root): the vendoring step, cargo zigbuild for the four zig
+ * targets (twice, into two empty target directories, as two fresh engines would), the Mach-O
+ * UUID rewrite and the binary check, the archives and SHA256SUMS. Windows cannot link here (no
+ * MSVC CRT): its archive step packs the harness's stand-in bytes.
+ */
 
+// Eight cold zig builds took about 150 s on 2 cores; the rest is headroom for a busy machine.
+const PIPELINE_TIMEOUT_MS = 900_000;
 const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
+const TAG = "v0.1.5";
+
+// Like the engine's cache volumes: the zig cache and cargo's downloads stay warm between runs.
+const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
 
 // How `file` (an independent reader) describes each build.
 const FILE_SAYS: Record<string, RegExp> = {
@@ -32,147 +54,233 @@ const FILE_SAYS: Record<string, RegExp> = {
   "aarch64-apple-darwin": /^Mach-O 64-bit arm64 executable/,
 };
 
-/** The newest system the binary needs, as binutils (glibc) or LLVM (macOS) reads it. */
-async function systemFloor(
-  target: Target,
-  binary: string,
-): Promise<{ needs: string; version: string; floor: string }> {
-  if (target.glibcFloor !== null) {
-    const version = (await glibcVersionsByReadelf(binary)).at(-1) ?? "none";
-    return { needs: `GLIBC_${version}`, version, floor: target.glibcFloor };
-  }
-  if (target.macosDeploymentTarget !== null) {
-    const version = await macosMinimumByObjdump(binary);
-    return { needs: `macOS ${version}`, version, floor: target.macosDeploymentTarget };
-  }
-  throw new Error(`${target.triple} has no system floor`);
+const mod = new ModuleUnderTest();
+const scratch = scratchDir("release-archives-replay");
+const roots: FreshRoot[] = [];
+
+function cache(name: string): { host: string; readOnly: boolean } {
+  const host = join(CACHES, name);
+  mkdirSync(host, { recursive: true });
+  return { host, readOnly: false };
 }
 
-function expectedBinary(target: Target): string {
-  if (target.os === "windows") return `PE32+ ${target.arch} console executable`;
-  return `${target.os === "linux" ? "ELF" : "Mach-O"} 64-bit ${target.arch} executable`;
+function emptyDir(name: string): { host: string; readOnly: boolean } {
+  const host = join(scratch.path, name);
+  mkdirSync(host, { recursive: true });
+  return { host, readOnly: false };
 }
 
-describe("cargoBuildCommand run for every zig target, checked by checkBinaryCommand", () => {
-  let tmp = "";
-  // Each target's build, copied out of the shared target dir.
-  const built = new Map<string, string>();
+async function replay(...args: Parameters<typeof replayInFreshRoot>) {
+  const result = await replayInFreshRoot(...args);
+  if (!args[2]?.root) roots.push(result.root);
+  return result;
+}
 
-  beforeAll(async () => {
-    tmp = await mkdtemp(join(tmpdir(), "cross-build-"));
-    // One after another: cargo locks the shared target dir anyway, and there are 2 cores.
-    for (const target of ZIG_TARGETS) {
-      await runArgv(rustupTargetCommand(target), { env: cargoEnv });
-      // As the stage's toolchain container sets it; without it zig 0.17 records macOS 15.0.
-      const env = target.macosDeploymentTarget
-        ? { ...cargoEnv, MACOSX_DEPLOYMENT_TARGET: target.macosDeploymentTarget }
-        : cargoEnv;
-      await runArgv(cargoBuildCommand(target, [BIN]), { cwd: EXAMPLE_DIR, env });
-      const copy = join(tmp, target.triple, BIN);
-      await mkdir(join(tmp, target.triple));
-      await copyFile(join(CARGO_TARGET_DIR, binaryOutputPath(BIN, target)), copy);
-      built.set(target.triple, copy);
+/** One clean build: what each target's checked binary and its archive came out as. */
+interface Build {
+  binaries: Map<string, Buffer>;
+  checks: Map<string, string>;
+  archives: Map<string, Buffer>;
+  checksums: string;
+  checksumRoot: FreshRoot;
+}
+
+let execs: ExecRecord[] = [];
+let vendorRoot: FreshRoot;
+const builds: Build[] = [];
+
+function execFor(target: Target, predicate: (e: ExecRecord) => boolean): ExecRecord {
+  // A build names its target; every later step names the binary's path under /in/<triple>/.
+  const found = execs.find(
+    (e) =>
+      predicate(e) &&
+      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
+        e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
+  );
+  if (!found) throw new Error(`no recorded step for ${target.triple}`);
+  return found;
+}
+
+async function cleanBuild(name: string): Promise<Build> {
+  const build: Build = {
+    binaries: new Map(),
+    checks: new Map(),
+    archives: new Map(),
+    checksums: "",
+    checksumRoot: vendorRoot,
+  };
+  const vendored = vendorRoot.path("/vendored");
+  // One after another: 2 cores, and each build already uses both.
+  for (const target of ZIG_TARGETS) {
+    const compiled = await replay(mod.engine, execFor(target, isCompile), {
+      files: { "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")) },
+      mounts: {
+        "/vendored": { host: vendored, readOnly: true },
+        "/cargo-target": emptyDir(`${name}-target-${target.triple}`),
+        "/zig-cache": cache("zig"),
+      },
+    });
+    const binaryPath = `/in/${target.triple}/release/${BIN}`;
+    const files = { [binaryPath]: readFileSync(compiled.root.path(`/out/${BIN}`)) };
+    let tools = compiled.root;
+    if (target.rewriteMachoUuid) {
+      tools = (await replay(mod.engine, execFor(target, isMachoUuidStep), { files })).root;
     }
-  }, CROSS_BUILD_TIMEOUT_MS);
-
-  afterAll(async () => {
-    if (tmp !== "") await rm(tmp, { recursive: true, force: true });
-  });
-
-  function binaryOf(target: Target): string {
-    const path = built.get(target.triple);
-    if (path === undefined) throw new Error(`${target.triple} was not built`);
-    return path;
+    const checked = await replay(mod.engine, execFor(target, isBinaryCheck), {
+      files,
+      ...(tools === compiled.root ? {} : { root: tools }),
+    });
+    build.checks.set(target.triple, checked.stdout);
+    build.binaries.set(target.triple, readFileSync(checked.root.path(binaryPath)));
   }
+  for (const target of TARGETS) {
+    const binary = build.binaries.get(target.triple);
+    const archived = await replay(mod.engine, execFor(target, isArchiveStep), {
+      files: binary ? { [`/in/${target.triple}/release/${BIN}${target.exeSuffix}`]: binary } : {},
+    });
+    const name = archiveName(BIN, target);
+    build.archives.set(name, readFileSync(archived.root.path(`/out/${name}`)));
+  }
+  const summed = await replay(mod.engine, execs.find(isChecksumStep) as ExecRecord, {
+    files: Object.fromEntries([...build.archives].map(([file, bytes]) => [`/in/${file}`, bytes])),
+  });
+  build.checksums = readFileSync(summed.root.path("/out/SHA256SUMS"), "utf8");
+  build.checksumRoot = summed.root;
+  return build;
+}
 
-  describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
-    "the %s build",
-    (triple, target) => {
-      test("is what `file` says it should be", async () => {
-        const { stdout } = await run("file", ["-b", binaryOf(target)]);
-        expect(stdout).toMatch(FILE_SAYS[triple] ?? /no expectation/);
-      });
-
-      test("passes the check for its own target, within the floor binutils/LLVM read", async () => {
-        const { stdout } = await runArgv(checkBinaryCommand(target, binaryOf(target)));
-        const { needs, version, floor } = await systemFloor(target, binaryOf(target));
-        // The `.2.17` build target and MACOSX_DEPLOYMENT_TARGET really kept the binary there.
-        expect(compareVersions(version, floor)).toBeLessThanOrEqual(0);
-        expect(stdout).toBe(
-          `ok: ${triple}: ${expectedBinary(target)}, needs ${needs} (floor ${floor})\n`,
-        );
-      });
-
-      test.each(TARGETS.filter((other) => other !== target).map((other) => [other.triple, other]))(
-        "is refused for %s, naming that target and what was found",
-        async (otherTriple, other) => {
-          const message = await failureOf(runArgv(checkBinaryCommand(other, binaryOf(target))));
-          expect(message).toContain(
-            `${otherTriple}: expected ${expectedBinary(other)}, found ${expectedBinary(target)}\n`,
-          );
-        },
-      );
+beforeAll(async () => {
+  await mod.start();
+  const outcome = await mod.call(
+    "releaseArchives",
+    { tag: TAG },
+    {
+      answers: {
+        exec: (e) => (e.argv[1] === "--version" ? { stdout: `${BIN} 0.1.5\n` } : undefined),
+      },
     },
   );
+  if (outcome.error || !outcome.returned) throw new Error(outcome.error);
+  // `... export --path`: the archive and checksum steps run when the result is asked for.
+  mod.engine.exportReturned(outcome.returned, join(scratch.path, "harness-export"));
+  execs = outcome.model.execs;
+  const vendor = execs.find(isVendor);
+  if (!vendor) throw new Error("release-archives recorded no vendoring step");
+  vendorRoot = (
+    await replay(mod.engine, vendor, { mounts: { "/cargo-home": cache("cargo-home") } })
+  ).root;
+  builds.push(await cleanBuild("a"), await cleanBuild("b"));
+}, PIPELINE_TIMEOUT_MS);
 
-  test.each([
-    ["x86_64-apple-darwin", "10.11"],
-    ["aarch64-apple-darwin", "10.15"],
-  ])("the %s build is refused for a floor below the macOS it records", async (triple, floor) => {
-    const target = findTarget(triple);
-    const { needs } = await systemFloor(target, binaryOf(target));
-    const message = await failureOf(
-      runArgv(checkBinaryCommand({ ...target, macosDeploymentTarget: floor }, binaryOf(target))),
-    );
-    expect(message).toContain(
-      `${triple}: ${expectedBinary(target)} needs ${needs}, newer than the ${floor} floor ` +
-        `(was MACOSX_DEPLOYMENT_TARGET=${floor} set for the build?)\n`,
-    );
-  });
+afterAll(async () => {
+  for (const root of roots) root.remove();
+  scratch.remove();
+  await mod.stop();
+});
 
-  test("the x86_64 Linux build runs here, so zig linked a working binary", async () => {
-    const { stdout } = await run(binaryOf(findTarget("x86_64-unknown-linux-gnu")), ["--version"]);
-    expect(stdout).toMatch(/^sample-usage \d+\.\d+\.\d+/);
-  });
+function binaryFile(target: Target, build = 0): string {
+  const bytes = builds[build]?.binaries.get(target.triple);
+  if (!bytes) throw new Error(`${target.triple} was not built`);
+  const path = join(scratch.path, `${build}-${target.triple}-${BIN}`);
+  writeFileSync(path, bytes, { mode: 0o755 });
+  return path;
+}
 
-  test("a universal Mach-O of both builds is refused: targets ship thin binaries", async () => {
-    const thin = await Promise.all(
-      ["x86_64-apple-darwin", "aarch64-apple-darwin"].map((t) => readFile(binaryOf(findTarget(t)))),
-    );
-    const universal = join(tmp, "universal");
-    await writeFile(universal, fatMachO(thin));
-    expect((await run("file", ["-b", universal])).stdout).toMatch(
-      /^Mach-O universal binary with 2 architectures/,
-    );
-    for (const triple of ["x86_64-apple-darwin", "aarch64-apple-darwin"]) {
-      const message = await failureOf(runArgv(checkBinaryCommand(findTarget(triple), universal)));
-      expect(message).toContain(
-        `${triple}: expected ${expectedBinary(findTarget(triple))}, ` +
-          "found a universal Mach-O (x86_64, aarch64) where a thin binary belongs\n",
-      );
+describe("the vendoring step, replayed", () => {
+  test("fetches every locked crate once, and writes the config the builds read", () => {
+    const config = readFileSync(vendorRoot.path("/vendored/config.toml"), "utf8");
+    expect(config).toContain('[source.crates-io]\nreplace-with = "vendored-sources"');
+    expect(config).toContain('directory = "/vendored/crates"');
+    const lock = readFileSync(join(EXAMPLE_DIR, "Cargo.lock"), "utf8");
+    for (const [, name, version] of lock.matchAll(
+      /name = "([^"]+)"\nversion = "([^"]+)"\nsource = "registry/g,
+    )) {
+      expect(() =>
+        readFileSync(vendorRoot.path(`/vendored/crates/${name}-${version}/Cargo.toml`)),
+      ).not.toThrow();
     }
   });
 });
 
-// What `lipo -create` writes: a big-endian fat header, one fat_arch per slice, 16 KiB aligned.
-function fatMachO(slices: Buffer[]): Buffer {
-  const alignmentLog2 = 14;
-  const alignment = 1 << alignmentLog2;
-  const header = Buffer.alloc(8 + 20 * slices.length);
-  header.writeUInt32BE(0xcafebabe, 0);
-  header.writeUInt32BE(slices.length, 4);
-  const image: Buffer[] = [header];
-  let end = header.length;
-  slices.forEach((slice, i) => {
-    const offset = Math.ceil(end / alignment) * alignment;
-    image.push(Buffer.alloc(offset - end), slice);
-    end = offset + slice.length;
-    const entry = 8 + 20 * i;
-    header.writeInt32BE(slice.readInt32LE(4), entry); // cputype
-    header.writeInt32BE(slice.readInt32LE(8), entry + 4); // cpusubtype
-    header.writeUInt32BE(offset, entry + 8);
-    header.writeUInt32BE(slice.length, entry + 12);
-    header.writeUInt32BE(alignmentLog2, entry + 16);
+describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
+  "the %s build, replayed",
+  (triple, target) => {
+    test("is what `file` says it should be, and passed its check in the pipeline", async () => {
+      const { stdout } = await run("file", ["-b", binaryFile(target)]);
+      expect(stdout).toMatch(FILE_SAYS[triple] ?? /no expectation/);
+      expect(builds[0]?.checks.get(triple)).toMatch(new RegExp(`^ok: ${triple}: `));
+    });
+
+    test("stays within the system floor binutils or LLVM read", async () => {
+      const version =
+        target.glibcFloor !== null
+          ? ((await glibcVersionsByReadelf(binaryFile(target))).at(-1) ?? "0")
+          : await macosMinimumByObjdump(binaryFile(target));
+      const floor = target.glibcFloor ?? target.macosDeploymentTarget ?? "";
+      expect(compareVersions(version, floor)).toBeLessThanOrEqual(0);
+    });
+
+    test("two clean builds give the same bytes", () => {
+      expect(
+        builds[0]?.binaries.get(triple)?.equals(builds[1]?.binaries.get(triple) as Buffer),
+      ).toBe(true);
+    });
+
+    test.each(TARGETS.filter((other) => other !== target).map((other) => [other.triple, other]))(
+      "is refused for %s, naming that target",
+      async (otherTriple, other) => {
+        const message = await failureOf(runArgv(checkBinaryCommand(other, binaryFile(target))));
+        expect(message).toContain(`${otherTriple}: expected `);
+      },
+    );
+  },
+);
+
+describe("macOS binaries", () => {
+  test.each(ZIG_TARGETS.filter((t) => t.rewriteMachoUuid).map((t) => [t.triple, t]))(
+    "%s keeps a UUID, which the rewrite no longer changes",
+    async (_, target) => {
+      const { stdout } = await run("llvm-objdump", [
+        "--macho",
+        "--private-headers",
+        binaryFile(target),
+      ]);
+      expect(stdout).toMatch(/cmd LC_UUID\n\s*cmdsize 24\n\s*uuid [0-9A-F-]{36}/);
+      const again = await runArgv(normalizeMachoUuidCommand([binaryFile(target)]));
+      expect(again.stdout).toContain("already canonical");
+    },
+  );
+});
+
+describe("the archives and SHA256SUMS, replayed", () => {
+  test("two clean builds give byte-identical archives and checksum files", () => {
+    const [a, b] = builds;
+    expect([...(a?.archives.keys() ?? [])].sort()).toEqual(
+      TARGETS.map((t) => archiveName(BIN, t)).sort(),
+    );
+    for (const [name, bytes] of a?.archives ?? []) {
+      expect(bytes.equals(b?.archives.get(name) as Buffer), name).toBe(true);
+    }
+    expect(a?.checksums).toBe(b?.checksums);
   });
-  return Buffer.concat(image);
-}
+
+  test("sha256sum -c accepts SHA256SUMS next to the archives", async () => {
+    const dir = join(scratch.path, "downloads");
+    mkdirSync(dir);
+    for (const [name, bytes] of builds[0]?.archives ?? []) writeFileSync(join(dir, name), bytes);
+    writeFileSync(join(dir, "SHA256SUMS"), builds[0]?.checksums ?? "");
+    const { stdout } = await run("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir });
+    expect(stdout.trim().split("\n")).toHaveLength(TARGETS.length);
+  });
+
+  test("the Linux x86_64 archive holds the binary, which runs here and prints the tag's version", async () => {
+    const name = archiveName(BIN, findTarget("x86_64-unknown-linux-gnu"));
+    const dir = join(scratch.path, "unpacked");
+    mkdirSync(dir);
+    writeFileSync(join(dir, name), builds[0]?.archives.get(name) as Buffer);
+    const listing = await run("tar", ["-tvzf", name], { cwd: dir });
+    expect(listing.stdout).toMatch(new RegExp(`^-rwxr-xr-x 0/0 .* 1980-01-01 00:00 ${BIN}$`, "m"));
+    await run("tar", ["-xzf", name], { cwd: dir });
+    expect((await run(join(dir, BIN), ["--version"])).stdout).toBe(`${BIN} 0.1.5\n`);
+  });
+});

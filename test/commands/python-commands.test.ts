@@ -35,13 +35,21 @@ describe("maturinBuildCommand", () => {
       "maturin",
       "build",
       "--release",
-      "--locked",
+      "--frozen",
       "--target",
       triple,
       "--out",
       "/dist/wheels",
       ...toolchainArgs,
     ]);
+  });
+
+  test("extra features (pyo3's import library for Windows) are added with --features", () => {
+    expect(
+      maturinBuildCommand(findTarget("x86_64-pc-windows-msvc"), "/w", [
+        "pyo3/generate-import-lib",
+      ]).slice(-2),
+    ).toEqual(["--features", "pyo3/generate-import-lib"]);
   });
 
   test("every flag it emits is one maturin 1.16's `build --help` documents", async () => {

@@ -1,25 +1,36 @@
-import { readdir } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
-import { maturinBuildCommand } from "../../src/commands/maturin.js";
-import { readManifest } from "../../src/plan/manifest.js";
 import { wheelName } from "../../src/plan/names.js";
-import { TARGETS, type Target } from "../../src/plan/targets.js";
+import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
-import { readProject, scratchDir } from "../support/projects.js";
-import { cargoEnv, EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
+import { ModuleUnderTest } from "../harness/dagger-call.js";
+import type { ExecRecord } from "../harness/model.js";
+import { isMaturinBuild, isVendor } from "../support/execs.js";
+import type { FreshRoot } from "../support/fresh-root.js";
+import { scratchDir } from "../support/projects.js";
+import { replayInFreshRoot } from "../support/replay.js";
+import { EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
 
-// Three cold builds (pyo3 for each target) took 40 s on 2 cores; the rest is headroom.
-const CROSS_WHEELS_TIMEOUT_MS = 300_000;
+/**
+ * `dagger call wheels --tag v0.1.5` for the zig targets, the vendoring and maturin steps replayed
+ * with real maturin and zig exactly as recorded (argv, working directory, environment, files and
+ * mounts at their container paths, in fresh roots). The Linux x86_64 wheel is built twice, into
+ * two empty target directories: with SOURCE_DATE_EPOCH maturin's SBOM and dates are fixed, so
+ * the two wheels must be the same bytes.
+ */
 
-// The host target is built by python-dist.test.ts; Windows needs the MSVC CRT, not here.
-const CROSS_ZIG_TARGETS = TARGETS.filter(
-  (target) => target.toolchain === "zig" && target.triple !== "x86_64-unknown-linux-gnu",
-);
+// Five cold pyo3 builds took about 100 s on 2 cores; the rest is headroom for a busy machine.
+const WHEELS_TIMEOUT_MS = 900_000;
+const TAG = "v0.1.5";
+const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
+const REPRODUCED = findTarget("x86_64-unknown-linux-gnu");
+const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
 
 // How `file` (an independent reader) describes each target's extension module.
 const FILE_SAYS: Record<string, RegExp> = {
+  "x86_64-unknown-linux-gnu": /^ELF 64-bit LSB shared object, x86-64,/,
   "aarch64-unknown-linux-gnu": /^ELF 64-bit LSB shared object, ARM aarch64,/,
   "x86_64-apple-darwin": /^Mach-O 64-bit x86_64 dynamically linked shared library/,
   "aarch64-apple-darwin": /^Mach-O 64-bit arm64 dynamically linked shared library/,
@@ -35,69 +46,118 @@ with zipfile.ZipFile(sys.argv[1]) as wheel:
         out.write(wheel.read(module))
 `;
 
+const mod = new ModuleUnderTest();
 const scratch = scratchDir("python-cross-wheels");
+const roots: FreshRoot[] = [];
+/** Each target's wheel (and the Linux x86_64 one's second build), as files of this machine. */
+const wheels = new Map<string, string>();
+let secondBuild = "";
 
-describe("maturinBuildCommand for the other zig targets, run by real maturin with zig", () => {
-  const wheels = new Map<string, string>();
-  let distName = "";
-  let version = "";
-  let abi3 = "";
+function dir(path: string, readOnly = false) {
+  mkdirSync(path, { recursive: true });
+  return { host: path, readOnly };
+}
 
-  beforeAll(async () => {
-    const manifest = readManifest(await readProject(EXAMPLE_DIR));
-    if (!manifest.python?.abi3) throw new Error("the sample crate should build abi3 wheels");
-    distName = manifest.python.distName;
-    abi3 = manifest.python.abi3;
-    version = manifest.version;
-    // One after another: cargo locks the shared target dir anyway, and there are 2 cores.
-    for (const target of CROSS_ZIG_TARGETS) {
-      const out = join(scratch.path, target.triple);
-      // As the stage's toolchain container sets it.
-      const env = target.macosDeploymentTarget
-        ? { ...cargoEnv, MACOSX_DEPLOYMENT_TARGET: target.macosDeploymentTarget }
-        : cargoEnv;
-      await runArgv(maturinBuildCommand(target, out), { cwd: EXAMPLE_DIR, env });
-      const [wheel, ...others] = await readdir(out);
-      if (wheel === undefined || others.length > 0) {
-        throw new Error(`${target.triple}: expected one wheel, got ${[wheel, ...others]}`);
-      }
-      wheels.set(target.triple, join(out, wheel));
-    }
-  }, CROSS_WHEELS_TIMEOUT_MS);
-
-  afterAll(() => scratch.remove());
-
-  function builtWheel(target: Target): string {
-    const wheel = wheels.get(target.triple);
-    if (wheel === undefined) throw new Error(`no wheel was built for ${target.triple}`);
-    return wheel;
-  }
-
-  describe.each(CROSS_ZIG_TARGETS.map((target) => [target.triple, target] as const))(
-    "%s",
-    (_, target) => {
-      test("the wheel is named as wheelName() predicts", () => {
-        expect(basename(builtWheel(target))).toBe(wheelName(distName, version, abi3, target));
-      });
-
-      test("checkDistCommand passes it", async () => {
-        const wheel = builtWheel(target);
-        const spec = {
-          version,
-          project: "sample-usage",
-          wheels: [{ path: wheel, platformTag: target.wheelPlatformTag, abi3 }],
-          sdist: null,
-        };
-        const { stdout } = await runArgv(checkDistCommand(spec));
-        expect(stdout).toMatch(/^ok sample_usage-\S+\.whl: sample-usage /);
-      });
-
-      test("its extension module is built for the target", async () => {
-        const module = join(scratch.path, `${target.triple}.so`);
-        await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
-        const described = await run("file", ["--brief", module]);
-        expect(described.stdout).toMatch(FILE_SAYS[target.triple] ?? /no expectation/);
-      });
+beforeAll(async () => {
+  await mod.start();
+  const outcome = await mod.call(
+    "wheels",
+    { tag: TAG },
+    {
+      answers: {
+        // What maturin writes, so the harness can go on to the checks.
+        entries: ({ path }) => {
+          const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
+          return triple
+            ? [wheelName("sample_usage", "0.1.5", "cp38", findTarget(triple))]
+            : undefined;
+        },
+      },
     },
   );
+  if (outcome.error) throw new Error(outcome.error);
+  const execs = outcome.model.execs;
+  const vendor = execs.find(isVendor) as ExecRecord;
+  const vendored = await replayInFreshRoot(mod.engine, vendor, {
+    mounts: { "/cargo-home": dir(join(CACHES, "cargo-home")) },
+  });
+  roots.push(vendored.root);
+
+  const build = async (target: Target, name: string): Promise<string> => {
+    const exec = execs.find(
+      (e) => isMaturinBuild(e) && e.argv.includes(target.triple),
+    ) as ExecRecord;
+    const out = `/wheels/${target.triple}`;
+    const built = await replayInFreshRoot(mod.engine, exec, {
+      files: { "/.cargo/config.toml": readFileSync(vendored.root.path("/vendored/config.toml")) },
+      mounts: {
+        "/vendored": dir(vendored.root.path("/vendored"), true),
+        "/cargo-target": dir(join(scratch.path, `${name}-target`)),
+        "/zig-cache": dir(join(CACHES, "zig")),
+        "/root/.cache/uv": dir(join(CACHES, "uv")),
+      },
+    });
+    roots.push(built.root);
+    const [wheel, ...others] = readdirSync(built.root.path(out));
+    if (wheel === undefined || others.length > 0) {
+      throw new Error(`${target.triple}: expected one wheel in ${out}, got ${[wheel, ...others]}`);
+    }
+    const copy = join(scratch.path, name, wheel);
+    mkdirSync(join(scratch.path, name));
+    writeFileSync(copy, readFileSync(built.root.path(`${out}/${wheel}`)));
+    return copy;
+  };
+  // One after another: 2 cores, and each build already uses both.
+  for (const target of ZIG_TARGETS) wheels.set(target.triple, await build(target, target.triple));
+  secondBuild = await build(REPRODUCED, "again");
+}, WHEELS_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const root of roots) root.remove();
+  scratch.remove();
+  await mod.stop();
+});
+
+function builtWheel(target: Target): string {
+  const wheel = wheels.get(target.triple);
+  if (wheel === undefined) throw new Error(`no wheel was built for ${target.triple}`);
+  return wheel;
+}
+
+describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
+  "maturin's %s wheel, replayed",
+  (triple, target) => {
+    test("is named as wheelName() predicts and passes checkDistCommand", async () => {
+      expect(
+        builtWheel(target).endsWith(`/${wheelName("sample_usage", "0.1.5", "cp38", target)}`),
+      ).toBe(true);
+      const spec = {
+        version: "0.1.5",
+        project: "sample-usage",
+        wheels: [{ path: builtWheel(target), platformTag: target.wheelPlatformTag, abi3: "cp38" }],
+        sdist: null,
+      };
+      const { stdout } = await runArgv(checkDistCommand(spec));
+      expect(stdout).toMatch(/^ok sample_usage-0\.1\.5-\S+\.whl: sample-usage 0\.1\.5, /);
+    });
+
+    test("its extension module is built for the target", async () => {
+      const module = join(scratch.path, `${triple}.so`);
+      await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
+      const described = await run("file", ["--brief", module]);
+      expect(described.stdout).toMatch(FILE_SAYS[triple] ?? /no expectation/);
+    });
+  },
+);
+
+test("two clean builds of the Linux x86_64 wheel are the same bytes, SBOM included", async () => {
+  const first = readFileSync(builtWheel(REPRODUCED));
+  expect(first.equals(readFileSync(secondBuild))).toBe(true);
+  const { stdout } = await run("unzip", ["-l", builtWheel(REPRODUCED)]);
+  expect(stdout).toMatch(/sample_usage-0\.1\.5\.dist-info\/sboms\/\S+\.cyclonedx\.json/);
+  const sbom = await run("unzip", ["-p", builtWheel(REPRODUCED), "*.cyclonedx.json"]);
+  expect(JSON.parse(sbom.stdout)).toMatchObject({
+    metadata: { timestamp: expect.stringMatching(/^1980-01-01T00:00:00/) },
+  });
+  expect(JSON.parse(sbom.stdout)).not.toHaveProperty("serialNumber");
 });

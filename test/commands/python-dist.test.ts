@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, readdir, realpath, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -14,15 +15,27 @@ import { sdistName, wheelName } from "../../src/plan/names.js";
 import { patchVersion } from "../../src/plan/patch.js";
 import { findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
+import { ModuleUnderTest } from "../harness/dagger-call.js";
+import type { ExecRecord } from "../harness/model.js";
+import type { FreshRoot } from "../support/fresh-root.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
+import { replayInFreshRoot } from "../support/replay.js";
+import { vendorBelow } from "../support/vendored.js";
 import { rewriteWheel } from "./python-dists.js";
-import { BUILD_TIMEOUT_MS, cargoEnv, failureOf, runArgv } from "./sample-binaries.js";
+import { BUILD_TIMEOUT_MS, cargoEnv, EXAMPLE_DIR, failureOf, runArgv } from "./sample-binaries.js";
 
 // A prerelease, so the Cargo (0.1.5-rc.1) and PEP 440 (0.1.5rc1) spellings differ.
 const VERSION = parseTag("v0.1.5-rc.1");
 const HOST = findTarget("x86_64-unknown-linux-gnu");
 
 const scratch = scratchDir("python-dist");
+
+/** uv's cache volume: the replayed checks download twine into it. */
+function uvCache() {
+  const host = join(EXAMPLE_DIR, "target", "replay-caches", "uv");
+  mkdirSync(host, { recursive: true });
+  return { host, readOnly: false };
+}
 afterAll(() => scratch.remove());
 
 /** The check's failure, after making sure it failed cleanly: exit code 1 and no traceback. */
@@ -72,6 +85,8 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     abi3 = manifest.python.abi3;
     subject = smokeSubject(manifest);
 
+    // The builds are --frozen: they read the dependencies the pipeline vendors first.
+    await vendorBelow(root, source);
     // Outside the crate, or the sdist would pack the wheels (see maturinSdistCommand).
     const wheels = join(root, "wheels");
     const sdists = join(root, "sdists");
@@ -93,6 +108,13 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
 
   test("the sdist is named as sdistName() predicts", () => {
     expect(basename(sdist)).toBe(sdistName(python.distName, VERSION.pep440));
+  });
+
+  test("a second sdist of the same source is the same bytes", async () => {
+    const again = join(root, "sdists-again");
+    await runArgv(maturinSdistCommand(again), { cwd: join(root, "source"), env: cargoEnv });
+    const [name] = await readdir(again);
+    expect(readFileSync(join(again, name as string)).equals(readFileSync(sdist))).toBe(true);
   });
 
   test("checkDistCommand passes both and prints one line per file", async () => {
@@ -232,5 +254,111 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     );
     expect(message).toContain("smoke test: importing sample_usage_core failed (exit code 1)");
     expect(message).toContain("No module named 'sample_usage_core'");
+  });
+
+  const MAIN =
+    'def main() -> None:\n    """Entry point of the ``sample-usage`` console script."""\n';
+
+  /** The real wheel with a console script that answers --version or --help otherwise. */
+  function cliVariant(name: string, guard: string) {
+    return doctored(name, {
+      replace: { "sample_usage/__init__.py": [[MAIN, `${MAIN}${guard}`]] },
+    });
+  }
+
+  test("a CLI without --version passes: it installs, imports, and its --help works", async () => {
+    // What clap answers for an unknown flag, as the real codex-usage CLI does.
+    const variant = await cliVariant(
+      basename(wheel),
+      '    if "--version" in sys.argv[1:]:\n' +
+        "        print(\"error: unexpected argument '--version' found\", file=sys.stderr)\n" +
+        "        sys.exit(2)\n",
+    );
+    const { stdout } = await runArgv(
+      smokeTestCommand({ wheel: variant, ...subject, version: VERSION.cargo }),
+    );
+    expect(stdout).toContain("sample-usage --help: ok");
+    expect(stdout).toContain(
+      "sample-usage --version: exit code 2, the CLI has no --version, so the version is not checked",
+    );
+  });
+
+  test("a console script whose --help fails is refused", async () => {
+    const variant = await cliVariant(
+      basename(wheel),
+      '    if "--help" in sys.argv[1:]:\n        sys.exit(3)\n',
+    );
+    const message = await failureOf(
+      runArgv(smokeTestCommand({ wheel: variant, ...subject, version: VERSION.cargo })),
+    );
+    expect(message).toContain("smoke test: sample-usage --help failed (exit code 3)");
+  });
+});
+
+describe("the Python checks of `dagger call wheels`, replayed in fresh roots on the real wheel", () => {
+  const mod = new ModuleUnderTest();
+  const roots: FreshRoot[] = [];
+  let execs: ExecRecord[] = [];
+  let wheel = "";
+
+  beforeAll(async () => {
+    const source = join(await realpath(scratch.path), "replay-source");
+    copyExample(source);
+    const files = await readProject(source);
+    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    await vendorBelow(join(source, ".."), source);
+    const out = join(scratch.path, "replay-wheels");
+    await runArgv(maturinBuildCommand(HOST, out), { cwd: source, env: cargoEnv });
+    const [built] = await readdir(out);
+    wheel = join(out, built as string);
+    await mod.start();
+    const outcome = await mod.call(
+      "wheels",
+      { target: HOST.triple, tag: VERSION.tag },
+      {
+        answers: {
+          entries: ({ path }) =>
+            path === `/wheels/${HOST.triple}` ? [basename(wheel)] : undefined,
+          file: ({ path }) => (path.endsWith(".whl") ? readFileSync(wheel) : undefined),
+        },
+      },
+    );
+    if (outcome.error) throw new Error(outcome.error);
+    execs = outcome.model.execs;
+  }, BUILD_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const root of roots) root.remove();
+    await mod.stop();
+  });
+
+  async function replayed(predicate: (e: ExecRecord) => boolean, mounts = {}) {
+    const exec = execs.find(predicate);
+    if (!exec) throw new Error("no such step was recorded");
+    const result = await replayInFreshRoot(mod.engine, exec, { mounts });
+    roots.push(result.root);
+    return result.stdout;
+  }
+
+  test("the distribution check", async () => {
+    const stdout = await replayed((e) => e.argv[2]?.includes("email.parser") === true, {
+      "/root/.cache/uv": uvCache(),
+    });
+    expect(stdout).toMatch(
+      /^ok sample_usage-0\.1\.5rc1-cp38-abi3-\S+\.whl: sample-usage 0\.1\.5rc1/,
+    );
+  });
+
+  test("twine check --strict", async () => {
+    const stdout = await replayed((e) => e.argv.includes("twine"), {
+      "/root/.cache/uv": uvCache(),
+    });
+    expect(stdout).toContain("PASSED");
+  }, 120_000);
+
+  test("the smoke test: a clean install, the import, --help and --version", async () => {
+    const stdout = await replayed((e) => e.argv[2]?.includes("venv.create") === true);
+    expect(stdout).toContain("sample-usage --help: ok");
+    expect(stdout).toContain("sample-usage --version: sample-usage 0.1.5-rc.1");
   });
 });

@@ -2,14 +2,16 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
-import { cargoBuildCommand } from "../../src/commands/cargo-build.js";
+import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
-import { IMAGES, MACOS_SDKROOT } from "../../src/stages/images.js";
+import { IMAGES } from "../../src/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
+import { imageEnvironment } from "../harness/image-configs.js";
 import type { ExecRecord } from "../harness/model.js";
 import type { Node } from "../harness/nodes.js";
+import { flagValue, isChecksumStep, isCompile, isVendor } from "../support/execs.js";
 import { copyExample, scratchDir, writeTree } from "../support/projects.js";
 
 const mod = new ModuleUnderTest();
@@ -27,7 +29,7 @@ function exported(outcome: { returned?: Node }, name: string): string[] {
   return readdirSync(path).sort();
 }
 
-const isCargo = (e: ExecRecord) => e.argv[0] === "cargo";
+const isCargo = isCompile;
 const isCheck = (e: ExecRecord) => e.argv[0] === "python3" && e.argv[2]?.includes("GLIBC") === true;
 
 /** Answers the native binary's --version like the sample CLI does. */
@@ -53,8 +55,10 @@ describe("dagger call build --target <triple>", () => {
       const cargo = execs.filter(isCargo);
       expect(cargo).toHaveLength(1);
       const build = cargo[0] as ExecRecord;
-      expect(build.argv).toEqual(cargoBuildCommand(target, ["sample-usage"]));
-      expect(build.argv).toContain(target.os === "linux" ? `${triple}.2.17` : triple);
+      // Build and copy out happen in one step: the target directory is shared with maturin.
+      expect(build.argv).toEqual(compileCommand(target, ["sample-usage"], "/cargo-target", "/out"));
+      expect(flagValue(build, "--target")).toBe(target.buildTarget);
+      expect(build.argv[2]).toContain("--frozen");
       expect(build.image).toBe(buildImage);
       // Built natively on the engine's platform: never under emulation.
       expect(build.platform).toBe(mod.engine.defaultPlatform);
@@ -62,29 +66,43 @@ describe("dagger call build --target <triple>", () => {
       expect(execs.map((e) => e.argv.slice(0, 3))).toContainEqual(["rustup", "target", "add"]);
 
       expect(build.env.CARGO_TARGET_DIR).toBe("/cargo-target");
-      if (target.os === "macos") {
-        expect(build.env.SDKROOT).toBe(MACOS_SDKROOT);
-        expect(build.env.MACOSX_DEPLOYMENT_TARGET).toBe(target.macosDeploymentTarget);
-      } else {
-        expect(build.env.SDKROOT).toBeUndefined();
-      }
+      // SDKROOT is the image's own, never a copy of its path.
+      expect(build.env.SDKROOT).toBe(imageEnvironment(buildImage).SDKROOT);
+      expect(build.env.MACOSX_DEPLOYMENT_TARGET).toBe(target.macosDeploymentTarget ?? undefined);
+      expect(build.env.CARGO_TARGET_X86_64_PC_WINDOWS_MSVC_RUSTFLAGS).toBe(
+        target.os === "windows" ? "-C link-arg=/Brepro" : undefined,
+      );
       const mounts = Object.fromEntries(
         Object.entries(build.mounts).map(([path, m]) => [
           path,
-          m.type === "cache" ? m.key : m.type,
+          m.type === "cache"
+            ? `${m.key} ${m.sharing}`
+            : `${m.type}${m.type === "directory" && m.readOnly ? " ro" : ""}`,
         ]),
       );
       expect(mounts).toEqual({
-        "/usr/local/cargo/registry": "rust-release-sample-usage-cargo-registry",
-        "/usr/local/cargo/git": "rust-release-sample-usage-cargo-git",
-        "/cargo-target": `rust-release-sample-usage-target-${triple}`,
+        "/vendored": "directory ro",
+        "/cargo-target": `rust-release-sample-usage-target-${triple} LOCKED`,
         ...(target.toolchain === "zig"
-          ? { "/zig-cache": "rust-release-sample-usage-zig" }
-          : { "/xwin-cache": "rust-release-sample-usage-xwin" }),
+          ? { "/zig-cache": "rust-release-sample-usage-zig SHARED" }
+          : { "/xwin-cache": "rust-release-sample-usage-xwin LOCKED" }),
       });
       expect(
         build.env[target.toolchain === "zig" ? "ZIG_GLOBAL_CACHE_DIR" : "XWIN_CACHE_DIR"],
       ).toBe(target.toolchain === "zig" ? "/zig-cache" : "/xwin-cache");
+
+      // The dependencies were fetched once, before the build, by the vendoring step.
+      const vendor = execs.filter(isVendor);
+      expect(vendor).toHaveLength(1);
+      expect(execs.indexOf(vendor[0] as ExecRecord)).toBeLessThan(execs.indexOf(build));
+      expect(vendor[0]?.mounts).toEqual({
+        "/cargo-home": {
+          type: "cache",
+          key: "rust-release-sample-usage-cargo-home",
+          sharing: "LOCKED",
+        },
+      });
+      expect(build.contents["/.cargo/config.toml"]).toContain("/vendored");
 
       // The tag's version is in the source cargo builds, in Cargo.toml and Cargo.lock.
       const inside = execContainer(mod.engine, execs.indexOf(build));
@@ -115,7 +133,7 @@ describe("dagger call build --target <triple>", () => {
       const outcome = await mod.call("build", {}, { answers: { exec: versionAnswer("0.1.0") } });
       expect(outcome.error).toBeUndefined();
       const cargo = outcome.model.execs.filter(isCargo);
-      expect(cargo[0]?.argv).toContain("aarch64-unknown-linux-gnu.2.17");
+      expect(flagValue(cargo[0] as ExecRecord, "--target")).toBe("aarch64-unknown-linux-gnu.2.17");
       expect(
         execContainer(mod.engine, outcome.model.execs.indexOf(cargo[0] as ExecRecord)).text(
           "/src/Cargo.toml",
@@ -162,18 +180,31 @@ describe("dagger call build --target <triple>", () => {
     );
   });
 
-  test("a compile error surfaces as cargo's own failure", async () => {
+  test("a compile error names the target and carries rustc's first error, not only the tail", async () => {
+    const stderr = [
+      "   Compiling sample-usage v0.1.0 (/src)",
+      "error[E0425]: cannot find value `totl` in this scope",
+      "  --> src/lib.rs:88:9",
+      "   |",
+      "88 |         totl",
+      "   |         ^^^^ help: a local variable with a similar name exists: `total`",
+      "",
+      ...Array.from({ length: 30 }, (_, i) => `warning: unused variable \`x${i}\``),
+      "error: could not compile `sample-usage` (lib) due to 1 previous error",
+    ].join("\n");
     const outcome = await mod.call(
       "build",
       { target: "x86_64-apple-darwin" },
-      {
-        answers: {
-          exec: (e) =>
-            isCargo(e) ? { exitCode: 101, stderr: "error[E0425]: cannot find value" } : undefined,
-        },
-      },
+      { answers: { exec: (e) => (isCargo(e) ? { exitCode: 101, stderr } : undefined) } },
     );
-    expect(outcome.error).toMatch(/cargo zigbuild .*exit code: 101/);
+    expect(outcome.error).toMatch(
+      /^x86_64-apple-darwin: cargo zigbuild failed \(exit code 101\):\n/,
+    );
+    expect(outcome.error).toContain(
+      "error[E0425]: cannot find value `totl` in this scope\n  --> src/lib.rs:88:9",
+    );
+    expect(outcome.error).toContain("error: could not compile `sample-usage` (lib)");
+    expect(outcome.error).not.toContain("unused variable `x0`");
     expect(outcome.model.execs.filter(isCheck)).toEqual([]);
   });
 
@@ -188,14 +219,57 @@ describe("dagger call build --target <triple>", () => {
         { module: { source: directoryArg(dir.path) } },
       );
       expect(outcome.error).toBeUndefined();
-      const argvs = outcome.model.execs.map((e) => e.argv.slice(0, 4).join(" "));
-      expect(argvs.indexOf("rustup toolchain install 1.83.0")).toBeGreaterThanOrEqual(0);
-      expect(argvs.indexOf("rustup toolchain install 1.83.0")).toBeLessThan(
-        argvs.indexOf("cargo zigbuild --release --locked"),
-      );
+      const execs = outcome.model.execs;
+      const argvs = execs.map((e) => e.argv.slice(0, 4).join(" "));
+      const install = argvs.indexOf("rustup toolchain install 1.83.0");
+      expect(install).toBeGreaterThanOrEqual(0);
+      expect(install).toBeLessThan(execs.findIndex(isCargo));
+      // The vendoring step runs the crate's own cargo too.
+      const vendor = execs.findIndex(isVendor);
+      expect(argvs.slice(0, vendor)).toContain("rustup toolchain install 1.83.0");
     } finally {
       dir.remove();
     }
+  });
+
+  test("a zigbuild image that no longer sets SDKROOT stops a macOS build before anything runs", async () => {
+    const outcome = await mod.call(
+      "build",
+      { target: "aarch64-apple-darwin" },
+      { answers: { imageEnv: (image) => (image === IMAGES.zigbuild ? {} : undefined) } },
+    );
+    expect(outcome.error).toBe(
+      `aarch64-apple-darwin: the image ${IMAGES.zigbuild} sets no SDKROOT, so crates that link ` +
+        "Apple frameworks cannot link: pin a cargo-zigbuild image that ships a macOS SDK",
+    );
+    expect(outcome.model.execs).toEqual([]);
+  });
+
+  test("when several targets fail at once, the error names every one with its own cause", async () => {
+    const failing: Record<string, string> = {
+      "x86_64-apple-darwin": "error: linking with `cc` failed: exit status: 1",
+      "x86_64-pc-windows-msvc": "error: failed to run custom build command for `ring v0.17.8`",
+    };
+    const outcome = await mod.call(
+      "releaseArchives",
+      {},
+      {
+        answers: {
+          exec: (e) => {
+            const triple = Object.keys(failing).find((t) => e.argv[2]?.includes(`--target ${t}`));
+            if (isCargo(e) && triple) return { exitCode: 101, stderr: failing[triple] };
+            return versionAnswer("0.1.0")(e);
+          },
+        },
+      },
+    );
+    expect(outcome.error).toMatch(/^2 of 5 steps failed:/);
+    expect(outcome.error).toContain(
+      "x86_64-apple-darwin: cargo zigbuild failed (exit code 101):\nerror: linking with `cc` failed",
+    );
+    expect(outcome.error).toContain(
+      "x86_64-pc-windows-msvc: cargo xwin build failed (exit code 101):\nerror: failed to run custom build command",
+    );
   });
 
   test("cargo never sees target/ or .git/ of the source", async () => {
@@ -257,6 +331,14 @@ describe("archives", () => {
     expect(JSON.parse(archive?.argv[3] as string).mtime).toBe(1_700_000_000);
   });
 
+  test("a negative --source-date-epoch is refused before anything runs", async () => {
+    const outcome = await mod.call("archive", {}, { module: { sourceDateEpoch: -1 } });
+    expect(outcome.error).toBe(
+      "invalid --source-date-epoch -1: give whole unix seconds, e.g. $(git log -1 --format=%ct)",
+    );
+    expect(outcome.model.containers).toEqual([]);
+  });
+
   test("dagger call release-archives: five concurrent builds, five archives, SHA256SUMS", async () => {
     mod.engine.latencyMs = 30;
     try {
@@ -270,15 +352,19 @@ describe("archives", () => {
         [...TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`), "SHA256SUMS"].sort(),
       );
       const builds = outcome.model.execs.filter(isCargo);
-      expect(builds.map((e) => e.argv[e.argv.indexOf("--target") + 1]).sort()).toEqual(
+      expect(builds.map((e) => flagValue(e, "--target")).sort()).toEqual(
         TARGETS.map((t) => t.buildTarget).sort(),
       );
-      // Each build has only the source as input: no target waits for another's output.
-      for (const build of builds) expect(Object.keys(build.contents)).toEqual(["/src"]);
+      // Each build has only the source and the vendored dependencies (fetched once, by one
+      // step) as input: no target waits for another's output.
+      for (const build of builds) {
+        expect(Object.keys(build.contents).sort()).toEqual(["/.cargo/config.toml", "/src"]);
+      }
+      expect(outcome.model.execs.filter(isVendor)).toHaveLength(1);
       expect(mod.engine.maxInFlight).toBeGreaterThanOrEqual(5);
       expect(new Set(builds.map((e) => e.platform))).toEqual(new Set(["linux/amd64"]));
 
-      const sums = outcome.model.execs.find((e) => e.argv[2]?.includes("hashlib") === true);
+      const sums = outcome.model.execs.find(isChecksumStep);
       const spec = JSON.parse(sums?.argv[3] as string) as { files: { name: string }[] };
       expect(spec.files.map((f) => f.name).sort()).toEqual(
         TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`).sort(),

@@ -66,13 +66,22 @@ describe("dagger call wheels / sdist / python-dist", () => {
       expect(builds).toHaveLength(1);
       const build = builds[0] as ExecRecord;
       expect(build.argv).toEqual(maturinBuildCommand(target, `/wheels/${triple}`));
+      expect(build.argv).toContain("--frozen");
       expect(build.image).toBe(target.toolchain === "zig" ? IMAGES.zigbuild : IMAGES.xwin);
-      // The binaries' own target-directory cache: dependencies compile once per target.
+      // The binaries' own target-directory cache (dependencies compile once per target), held
+      // by one build at a time; the dependencies are the vendored ones.
       expect(build.mounts["/cargo-target"]).toEqual({
         type: "cache",
         key: `rust-release-sample-usage-target-${triple}`,
-        sharing: "SHARED",
+        sharing: "LOCKED",
       });
+      expect(build.mounts["/vendored"]).toMatchObject({ type: "directory", readOnly: true });
+      expect(build.contents["/.cargo/config.toml"]).toContain("/vendored");
+      // The wheel's dates and SBOM come from it instead of the clock: the same wheel twice.
+      expect(build.env.SOURCE_DATE_EPOCH).toBe("315532800");
+      expect(build.env.CARGO_TARGET_X86_64_PC_WINDOWS_MSVC_RUSTFLAGS).toBe(
+        target.os === "windows" ? "-C link-arg=/Brepro" : undefined,
+      );
       expect(outcome.model.execs.map((e) => e.argv.join(" "))).toContain(
         "uv tool install maturin==1.16.0",
       );

@@ -7,6 +7,7 @@ import { FakeGithubOidc, FakePackageIndex } from "../fakes/pypi-api.js";
 import { type ArgValue, ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
+import { isCompile } from "../support/execs.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const TAG = "v0.1.5";
@@ -28,18 +29,19 @@ const IMAGE_REFS = ["v0.1.5", "v0.1", "v0", "sha-0123456"].map(
 const isUvPublish = (e: ExecRecord) => e.argv[0] === "uv" && e.argv[1] === "publish";
 const isCheckBinary = (e: ExecRecord) => e.argv[2]?.includes("GLIBC") === true;
 
-/** What a real build of 0.1.5 would produce, with deterministic bytes for every artifact. */
-function built(overrides: Answers = {}): Answers {
+/** What a real build of a version would produce, with deterministic bytes for every artifact. */
+function built(overrides: Answers = {}, version = "0.1.5"): Answers {
   return {
     entries: ({ path }) => {
       const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
       if (triple) {
-        return [`sample_usage-0.1.5-cp38-abi3-${findTarget(triple).wheelPlatformTag}.whl`];
+        return [`sample_usage-${version}-cp38-abi3-${findTarget(triple).wheelPlatformTag}.whl`];
       }
-      return path === "/sdist" ? ["sample_usage-0.1.5.tar.gz"] : undefined;
+      return path === "/sdist" ? [`sample_usage-${version}.tar.gz`] : undefined;
     },
     file: ({ path }) => `bytes of ${posix.basename(path)}`,
-    exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: "sample-usage 0.1.5\n" } : undefined),
+    exec: (e) =>
+      e.argv.at(-1) === "--version" ? { stdout: `sample-usage ${version}\n` } : undefined,
     ...overrides,
   };
 }
@@ -138,7 +140,7 @@ describe("dagger call release", () => {
     expect(report.trim().endsWith("OK")).toBe(true);
 
     // Five compiles in all: the image and the archives share the same binaries.
-    expect(outcome.model.execs.filter((e) => e.argv[0] === "cargo")).toHaveLength(5);
+    expect(outcome.model.execs.filter(isCompile)).toHaveLength(5);
     expect(outcome.model.execs.filter(isCheckBinary)).toHaveLength(5);
     const everything = [JSON.stringify(outcome.model), report, outcome.output].join("\n");
     expect(secretsIn(everything)).toEqual([]);
@@ -170,7 +172,7 @@ describe("dagger call release", () => {
     await start();
     const outcome = await mod.call("release", releaseArgs({ dryRun: true }), { answers: built() });
     expect(outcome.error).toBeUndefined();
-    expect(outcome.model.execs.filter((e) => e.argv[0] === "cargo")).toHaveLength(5);
+    expect(outcome.model.execs.filter(isCompile)).toHaveLength(5);
     expect(outcome.model.execs.filter((e) => e.argv[0] === "maturin")).toHaveLength(6);
     expect(outcome.model.execs.some((e) => e.image === IMAGES.runtime)).toBe(true);
     expect(github.requests).toEqual([]);
@@ -193,6 +195,48 @@ describe("dagger call release", () => {
     );
     expect(outcome.error).toBeUndefined();
     expect(String(outcome.value)).toContain("but no credentials were given");
+  });
+
+  test("README's command, `release --tag v0.1.0 --dry-run`, works with --tag alone", async () => {
+    await start();
+    const outcome = await mod.call(
+      "release",
+      { tag: "v0.1.0", dryRun: true },
+      { answers: built({}, "0.1.0") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const report = String(outcome.value);
+    // The repository comes from the sample's Cargo.toml; the commit is a marked placeholder.
+    expect(report).toContain("Placeholder (dry run): commit 0000000: no --sha was given");
+    expect(report).toMatch(/would publish\s+ghcr\.io\/example\/sample-usage:sha-0000000/);
+    expect(report).toMatch(/would publish\s+ghcr\.io\/example\/sample-usage:v0\.1\.0/);
+    const image = outcome.model.execs.find((e) => e.image === IMAGES.runtime);
+    expect(image).toBeDefined();
+    expect(github.requests).toEqual([]);
+  });
+
+  test("a real release still requires --sha: placeholders are for dry runs only", async () => {
+    await start();
+    const args = Object.fromEntries(Object.entries(releaseArgs()).filter(([k]) => k !== "sha"));
+    const outcome = await mod.call("release", args, { answers: built() });
+    expect(outcome.error).toContain("--sha is needed for the image's sha-<7> tag");
+    expect(outcome.model.containers).toEqual([]);
+  });
+
+  test("--registry sends the image to another registry, with the same tags", async () => {
+    await start();
+    const outcome = await mod.call(
+      "release",
+      releaseArgs({ registry: "127.0.0.1:5000", registryUsername: "pusher", skipPypi: true }),
+      { answers: built() },
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.model.publishes.map((p) => p.address)).toEqual(
+      IMAGE_REFS.map((ref) => ref.replace("ghcr.io", "127.0.0.1:5000")),
+    );
+    expect(outcome.model.publishes[0]?.registryAuth).toEqual([
+      { address: "127.0.0.1:5000", username: "pusher", secret: "GITHUB_TOKEN" },
+    ]);
   });
 
   test("re-running after a failed TestPyPI upload completes what is missing", async () => {
@@ -276,7 +320,7 @@ describe("dagger call release", () => {
     ],
     [{ registryPassword: null }, "pushing the image needs --registry-password"],
     [{ oidcRequestUrl: null, oidcRequestToken: null }, "publishing to TestPyPI needs credentials"],
-    [{ sha: null }, "--sha is needed for the image's sha-<7> tag"],
+    [{ registry: "https://ghcr.io" }, 'invalid registry "https://ghcr.io"'],
   ])("%j fails before any container is created", async (change, message) => {
     await start();
     const args = Object.fromEntries(

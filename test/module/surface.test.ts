@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SOURCE_IGNORE } from "../../src/stages/source.js";
+import { SOURCE_IGNORE } from "../../src/stages/source-ignore.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { FunctionSurface } from "../harness/surface.js";
 
@@ -59,6 +59,7 @@ describe("the module's CLI surface", () => {
           "--repository String?",
           "--image-name String?",
           "--latest-on-release Boolean = false",
+          '--registry String = "ghcr.io"',
         ],
       },
       build: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
@@ -79,6 +80,7 @@ describe("the module's CLI surface", () => {
           "--image-name String?",
           "--latest-on-release Boolean = false",
           "--dry-run Boolean = false",
+          '--registry String = "ghcr.io"',
         ],
       },
       wheels: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
@@ -122,6 +124,7 @@ describe("the module's CLI surface", () => {
           "--pypi-url String?",
           "--test-pypi-url String?",
           "--dry-run Boolean = false",
+          '--registry String = "ghcr.io"',
         ],
       },
     });

@@ -19,7 +19,8 @@ path = "src/main.rs"
 pyo3 = { version = "0.23", optional = true }
 
 [features]
-pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]
+# pyo3 < 0.29 links the Windows extension through an import library only this feature makes.
+pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38", "pyo3/generate-import-lib"]
 
 [dev-dependencies.version-sync]
 version = "0.9"
@@ -46,6 +47,12 @@ name = "pyo3"
 version = "0.23.5"
 source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "1111111111111111111111111111111111111111111111111111111111111111"
+
+[[package]]
+name = "python3-dll-a"
+version = "0.2.13"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "2222222222222222222222222222222222222222222222222222222222222222"
 `,
   "pyproject.toml": `[build-system]
 requires = ["maturin>=1.9,<2"]

@@ -53,6 +53,13 @@ describe("readManifest", () => {
         moduleName: "codex_usage._native",
         scripts: ["codex-usage"],
         abi3: "cp38",
+        pyo3: {
+          version: "0.23.5",
+          importLibLocked: true,
+          enableLine:
+            'pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38", ' +
+            '"pyo3/generate-import-lib"]   # in [features]',
+        },
       },
       toolchain: null,
     });

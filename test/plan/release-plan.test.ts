@@ -76,6 +76,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       sdist: "sample_usage-0.1.5.tar.gz",
     });
     expect(plan.image).toEqual({
+      registry: "ghcr.io",
       repository: "ghcr.io/octo/sample-usage",
       tags: ["v0.1.5", "v0.1", "v0", "sha-0123456"],
       references: [
@@ -126,6 +127,40 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.github).toBeNull();
     expect(plan.image).toBeNull();
     expect(plan.targets).toHaveLength(5);
+  });
+
+  test("a dry run fills a missing commit and repository with marked placeholders", () => {
+    const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
+    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
+    expect(plan.commit).toEqual({ sha: "0".repeat(40), short: "0000000" });
+    expect(plan.repository).toBe("OWNER/REPOSITORY");
+    expect(plan.image?.references).toContain("ghcr.io/owner/repository:sha-0000000");
+    expect(plan.placeholders).toEqual([
+      expect.stringMatching(/^commit 0000000: no --sha was given/),
+      expect.stringMatching(/^repository OWNER\/REPOSITORY: no --repository was given/),
+    ]);
+    // What was given is never replaced, and a real release makes nothing up.
+    const given = buildReleasePlan({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
+    expect(given.placeholders).toEqual([]);
+    expect(given.repository).toBe("example/sample-usage");
+    expect(buildReleasePlan({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
+  });
+
+  test("--registry puts the image in another registry, lowercased, with the same tags", () => {
+    const plan = buildReleasePlan({
+      files,
+      tag: "v0.1.5",
+      commit: SHA,
+      repository: "Octo/Sample-Usage",
+      registry: "Registry.Example.com:5000",
+    });
+    expect(plan.image?.registry).toBe("registry.example.com:5000");
+    expect(plan.image?.references[0]).toBe("registry.example.com:5000/octo/sample-usage:v0.1.5");
+    for (const bad of ["https://ghcr.io", "ghcr.io/octo", "", "host:port"]) {
+      expect(() =>
+        buildReleasePlan({ files, tag: "v0.1.5", repository: "o/r", registry: bad }),
+      ).toThrow(`invalid registry "${bad}"`);
+    }
   });
 
   test("the plan is plain JSON data", () => {

@@ -7,7 +7,10 @@ import type { ObjectSurface } from "../harness/surface.js";
 import { REPO_ROOT } from "../support/projects.js";
 
 const DAGGER_ACTION = "dagger/dagger-for-github@27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77";
+/** This repository's own CI. */
 const WORKFLOWS = join(REPO_ROOT, ".github/workflows");
+/** What a project copies to release itself (never run here). */
+const TEMPLATES = join(REPO_ROOT, "ci");
 
 interface Step {
   uses?: string;
@@ -15,15 +18,26 @@ interface Step {
   with?: Record<string, string>;
   env?: Record<string, string>;
 }
+/** Flags whose value is a credential: only a workflow that publishes passes them. */
+const CREDENTIAL_FLAGS = [
+  "--github-token",
+  "--registry-password",
+  "--oidc-request-url",
+  "--oidc-request-token",
+  "--test-pypi-token",
+  "--pypi-token",
+];
 interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
   jobs: Record<string, { steps: Step[]; env?: Record<string, string> }>;
 }
 
-function workflow(name: string): Workflow {
-  return parse(readFileSync(join(WORKFLOWS, name), "utf8")) as Workflow;
+function workflow(name: string, dir = WORKFLOWS): Workflow {
+  return parse(readFileSync(join(dir, name), "utf8")) as Workflow;
 }
+
+const template = (name: string) => workflow(name, TEMPLATES);
 
 const daggerSteps = (job: { steps: Step[] }) =>
   job.steps.filter((s) => s.uses?.startsWith("dagger/dagger-for-github"));
@@ -80,11 +94,18 @@ function expectValidCall(args: string): string {
 }
 
 describe("GitHub workflows", () => {
-  test("every workflow parses, and every dagger step uses the pinned action and engine", () => {
-    const files = readdirSync(WORKFLOWS).sort();
-    expect(files).toEqual(["ci.yml", "image.yml", "release.yml"]);
-    for (const file of files) {
-      for (const job of Object.values(workflow(file).jobs)) {
+  test("every workflow and template parses; every dagger step uses the pinned action and engine", () => {
+    const files = [
+      ...readdirSync(WORKFLOWS).map((f) => [f, WORKFLOWS] as const),
+      ...readdirSync(TEMPLATES)
+        .filter((f) => f.endsWith(".yml"))
+        .map((f) => [f, TEMPLATES] as const),
+    ];
+    expect(
+      files.map(([f, dir]) => `${dir === TEMPLATES ? "ci" : ".github/workflows"}/${f}`).sort(),
+    ).toEqual([".github/workflows/ci.yml", "ci/image.yml", "ci/release.yml"]);
+    for (const [file, dir] of files) {
+      for (const job of Object.values(workflow(file, dir).jobs)) {
         expect(daggerSteps(job).length, file).toBeLessThanOrEqual(1);
         for (const step of daggerSteps(job)) {
           expect(step.uses).toBe(DAGGER_ACTION);
@@ -98,8 +119,28 @@ describe("GitHub workflows", () => {
     }
   });
 
-  test("release.yml: tags and manual runs, one job with exactly one dagger step", () => {
-    const release = workflow("release.yml");
+  test("no workflow of this repository publishes anything", () => {
+    for (const file of readdirSync(WORKFLOWS)) {
+      const flow = workflow(file);
+      // Read-only token: nothing could be written to GitHub or ghcr.io even by mistake.
+      expect(flow.permissions, file).toEqual({ contents: "read" });
+      const text = readFileSync(join(WORKFLOWS, file), "utf8");
+      expect(text, file).not.toContain("secrets.");
+      for (const job of Object.values(flow.jobs)) {
+        expect(job).not.toHaveProperty("permissions");
+        for (const step of daggerSteps(job)) {
+          const args = step.with?.args ?? "";
+          const fn = expectValidCall(args);
+          expect(["publish-image", "publish-python"], file).not.toContain(fn);
+          if (fn === "release") expect(args, file).toContain("--dry-run");
+          for (const flag of CREDENTIAL_FLAGS) expect(args, file).not.toContain(flag);
+        }
+      }
+    }
+  });
+
+  test("the release template: tags and manual runs, one job with exactly one dagger step", () => {
+    const release = template("release.yml");
     expect(release.on.push).toEqual({ tags: ["v*"] });
     expect(release.on).toHaveProperty("workflow_dispatch.inputs.tag");
     expect(release.permissions).toEqual({
@@ -113,9 +154,14 @@ describe("GitHub workflows", () => {
     const [step] = daggerSteps(job);
     expect(daggerSteps(job)).toHaveLength(1);
     expect(job.env?.TAG).toBe(expression("inputs.tag || github.ref_name"));
+    // It calls this module from the project that copied it, on the project's own source.
+    expect(step?.with?.module).toBe("MODULE_REF");
     const args = step?.with?.args ?? "";
+    expect(args.startsWith("--source . ")).toBe(true);
     expect(expectValidCall(args)).toBe("release");
     expect(args).toContain('--tag "$TAG"');
+    expect(args).toContain('--registry "$REGISTRY"');
+    expect(job.env?.REGISTRY).toBe("ghcr.io");
     for (const secret of [
       "--github-token env://GITHUB_TOKEN",
       "--registry-password env://GITHUB_TOKEN",
@@ -127,14 +173,16 @@ describe("GitHub workflows", () => {
     expect(step?.env?.GITHUB_TOKEN).toBe(expression("secrets.GITHUB_TOKEN"));
   });
 
-  test("image.yml: pushes to main publish the latest image with one dagger call", () => {
-    const image = workflow("image.yml");
+  test("the image template: pushes to main publish the latest image with one dagger call", () => {
+    const image = template("image.yml");
     expect(image.on.push).toEqual({ branches: ["main"] });
     expect(image.permissions).toMatchObject({ packages: "write" });
     const steps = Object.values(image.jobs).flatMap(daggerSteps);
     expect(steps).toHaveLength(1);
+    expect(steps[0]?.with?.module).toBe("MODULE_REF");
     const args = steps[0]?.with?.args ?? "";
     expect(expectValidCall(args)).toBe("publish-image");
+    expect(args).toContain('--registry "$REGISTRY"');
     expect(args).not.toContain("--tag");
   });
 
@@ -145,7 +193,13 @@ describe("GitHub workflows", () => {
     expect(jobs.flatMap((j) => j.steps.map((s) => s.run)).filter(Boolean)).toEqual([".ci/run"]);
     const calls = jobs.flatMap(daggerSteps).map((s) => s.with?.args ?? "");
     expect(calls.map(expectValidCall).sort()).toEqual(["build", "release"]);
-    expect(calls.find((c) => c.startsWith("release"))).toContain("--dry-run");
+    // README's own set-up command, exactly.
+    expect(calls).toContain("release --tag v0.1.0 --dry-run");
     expect(calls.find((c) => c.startsWith("build"))).toMatch(/--target \S+-unknown-linux-gnu/);
+  });
+
+  test("README's set-up command is the one ci.yml runs", () => {
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+    expect(readme).toContain("dagger call release --tag v0.1.0 --dry-run\n");
   });
 });
