@@ -1,12 +1,6 @@
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { Octokit } from "@octokit/rest";
-import Bottleneck from "bottleneck";
+import type { GithubClient } from "./github-api.js";
 import { GithubPublishError } from "./github-errors.js";
-
-const ReleaseOctokit = Octokit.plugin(retry, throttling);
-
-export type GithubClient = InstanceType<typeof ReleaseOctokit>;
+import { loadOctokit, type OctokitParts, type RateLimitHandler } from "./octokit-packages.js";
 
 export interface GithubClientOptions {
   /** REST API root: https://api.github.com, or https://HOST/api/v3 on GitHub Enterprise Server. */
@@ -30,8 +24,8 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
   const warn = options.warn ?? ((message: string) => console.warn(message));
   const waitUnitMs = options.waitUnitMs;
   const onLimit =
-    (kind: string) =>
-    (retryAfter: number, request: { method: string; url: string }, _: unknown, count: number) => {
+    (kind: string): RateLimitHandler =>
+    (retryAfter, request, _, count) => {
       const retrying = count < RATE_LIMIT_RETRIES;
       warn(
         `GitHub ${kind} hit on ${request.method} ${request.url}: ` +
@@ -43,7 +37,8 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
     };
   const token = await options.token();
   if (token.trim() === "") throw new GithubPublishError("The GitHub token is empty.");
-  return new ReleaseOctokit({
+  const octokit = await loadOctokit();
+  return new octokit.ReleaseOctokit({
     auth: token,
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
     userAgent: "rust-release-dagger-module",
@@ -54,16 +49,16 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
     throttle: {
       onRateLimit: onLimit("rate limit"),
       onSecondaryRateLimit: onLimit("secondary rate limit"),
-      ...(waitUnitMs === undefined ? {} : scaledThrottle(waitUnitMs)),
+      ...(waitUnitMs === undefined ? {} : scaledThrottle(octokit, waitUnitMs)),
     },
   });
 }
 
 /** The throttling plugin's write pacing (1 s, 3 s for notifying writes) in another unit. */
-function scaledThrottle(waitUnitMs: number) {
+function scaledThrottle<Queue>({ QueueGroup }: OctokitParts<Queue>, waitUnitMs: number) {
   return {
     retryAfterBaseValue: waitUnitMs,
-    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: waitUnitMs }),
-    notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * waitUnitMs }),
+    write: new QueueGroup({ maxConcurrent: 1, minTime: waitUnitMs }),
+    notifications: new QueueGroup({ maxConcurrent: 1, minTime: 3 * waitUnitMs }),
   };
 }

@@ -1,3 +1,4 @@
+import type { Release, RemoteAsset } from "./github-api.js";
 import { createGithubClient, type GithubClientOptions } from "./github-client.js";
 import { GithubPublishError, type RepositoryRef, repositoryLabel } from "./github-errors.js";
 import { tagCommit } from "./github-tags.js";
@@ -10,8 +11,6 @@ import {
   deleteAsset,
   type GithubSession,
   listAssets,
-  type Release,
-  type RemoteAsset,
   uploadAsset,
 } from "./release-assets.js";
 import { createDraftRelease, findReleaseForTag, publishDraft } from "./release-records.js";

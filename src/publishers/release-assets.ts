@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { RestEndpointMethodTypes } from "@octokit/rest";
-import type { GithubClient } from "./github-client.js";
+import type { GithubClient, Release, RemoteAsset } from "./github-api.js";
 import {
   GithubPublishError,
   githubFailure,
@@ -11,10 +10,6 @@ import {
   validationCodes,
 } from "./github-errors.js";
 import type { LocalAsset } from "./local-assets.js";
-
-export type Release = RestEndpointMethodTypes["repos"]["getRelease"]["response"]["data"];
-export type RemoteAsset =
-  RestEndpointMethodTypes["repos"]["listReleaseAssets"]["response"]["data"][number];
 
 export type AssetStatus = "uploaded" | "already-there" | "replaced";
 
@@ -36,7 +31,7 @@ export type AssetComparison =
 export function listAssets(session: GithubSession, release: Release): Promise<RemoteAsset[]> {
   const { client, repository } = session;
   return githubStep(`listing the assets of release ${release.tag_name}`, repository, () =>
-    client.paginate(client.rest.repos.listReleaseAssets, {
+    client.paginate("GET /repos/{owner}/{repo}/releases/{release_id}/assets", {
       ...repository,
       release_id: release.id,
       per_page: 100,
@@ -58,7 +53,7 @@ async function remoteSha256(session: GithubSession, remote: RemoteAsset): Promis
         headers: { accept: "application/octet-stream" },
       }),
   );
-  const bytes = response.data as unknown as ArrayBuffer;
+  const bytes = response.data as ArrayBuffer;
   return createHash("sha256").update(Buffer.from(bytes)).digest("hex");
 }
 
@@ -117,17 +112,16 @@ async function postAsset(
   session: GithubSession,
   release: Release,
   local: LocalAsset,
-): Promise<RemoteAsset> {
+): Promise<void> {
   const uploadUrl = release.upload_url.replace(/\{[^}]*\}$/, "");
   const data = await readFile(local.path);
-  const response = await session.client.request({
+  await session.client.request({
     method: "POST",
     url: `${uploadUrl}{?name}`,
     name: local.name,
     data,
     headers: { "content-type": local.contentType, "content-length": data.length },
   });
-  return response.data as RemoteAsset;
 }
 
 /**

@@ -1,5 +1,6 @@
+import type { Release } from "./github-api.js";
 import { githubFailure, githubStep, httpStatus } from "./github-errors.js";
-import type { GithubSession, Release } from "./release-assets.js";
+import type { GithubSession } from "./release-assets.js";
 
 /**
  * The release for a tag, draft or published, or null. `getReleaseByTag` sees only published
@@ -19,7 +20,7 @@ export async function findReleaseForTag(
   }
   const drafts = await githubStep(`listing the releases to find ${tag}`, repository, () =>
     client.paginate(
-      client.rest.repos.listReleases,
+      "GET /repos/{owner}/{repo}/releases",
       { ...repository, per_page: 100 },
       (page, done) => {
         const matches = page.data.filter((release) => release.tag_name === tag);

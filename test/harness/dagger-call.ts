@@ -1,16 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { FakeEngine, type Invocation, type InvocationResult } from "./engine.js";
 import type { Answers } from "./evaluator.js";
 import type { RecordedModel } from "./model.js";
+import { clientGenFile, listModuleFiles, REPO_ROOT } from "./module-files.js";
 import type { Node } from "./nodes.js";
 import { type ObjectSurface, SurfaceDecoder } from "./surface.js";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export { REPO_ROOT } from "./module-files.js";
 
 /** An argument a test passes: plain JSON, or a Secret / host Directory as the CLI would make. */
 export type ArgValue =
@@ -53,31 +52,6 @@ export interface CallOptions {
    * it does for seconds on a loaded machine (the connection sits idle meanwhile).
    */
   scanPauseMs?: number;
-}
-
-function listModuleFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return listModuleFiles(path);
-      return /\.m?ts$/.test(entry) ? [path] : [];
-    });
-}
-
-/**
- * The generated client the SDK's scanner needs beside the module files: the bundled one when
- * `dagger develop` wrote `sdk/`, else the npm package's declarations under the name it expects.
- */
-function clientGenFile(scratch: string): string {
-  const bundled = join(REPO_ROOT, "sdk", "client.gen.ts");
-  if (existsSync(bundled)) return bundled;
-  const require = createRequire(join(REPO_ROOT, "package.json"));
-  const sdkMain = require.resolve("@dagger.io/dagger");
-  const declarations = join(dirname(sdkMain), "api", "client.gen.d.ts");
-  const copy = join(scratch, "client.gen.ts");
-  copyFileSync(declarations, copy);
-  return copy;
 }
 
 /**

@@ -1,5 +1,5 @@
 // A Node module hook for the harness runtime: the SDK re-scans the module's TypeScript on every
-// function call (seconds, mostly Octokit's type declarations). The files cannot change during a
+// function call (about a second, several on a busy machine). The files cannot change during a
 // test run, so the runtime scans them once. The result is the SDK's own; only the repeat is
 // skipped. It applies to the npm package's introspector; a bundled sdk/ is scanned every time.
 export async function load(url, context, nextLoad) {

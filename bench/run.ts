@@ -1,0 +1,87 @@
+/**
+ * `npm run bench [-- --rounds N --plan-rounds M]`: what starting the module costs on every
+ * engine invocation. The SDK's scan() of src/ is compared with its scan of a one-function module
+ * in fresh processes (as the engine runs it) and repeated in one process; `plan` is timed through
+ * the harness end to end. Compare the ratios between runs: absolute times follow the machine's load.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { clientGenFile, listModuleFiles, REPO_ROOT } from "../test/harness/module-files.js";
+import { onInterrupt } from "./interrupt.js";
+import { writeMinimalModule } from "./minimal-module.js";
+import { timePlan } from "./plan-timing.js";
+import { runScanJob, type ScannedModule } from "./scan-job.js";
+import { median } from "./stats.js";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "5" },
+    "plan-rounds": { type: "string", default: "3" },
+  },
+  strict: true,
+});
+const rounds = Number(values.rounds);
+const planRounds = Number(values["plan-rounds"]);
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function coldScans(modules: ScannedModule[]): Promise<Record<string, number[]>> {
+  const times: Record<string, number[]> = Object.fromEntries(modules.map((m) => [m.label, []]));
+  for (let round = 1; round <= rounds; round++) {
+    progress(`cold round ${round}/${rounds}`);
+    // Taking turns spreads changes in the machine's load over both modules.
+    for (const module of modules) {
+      const job = await runScanJob({ modules: [module], warmups: 0, rounds: 1 });
+      times[module.label]?.push(...(job[module.label] ?? []));
+    }
+  }
+  return times;
+}
+
+function row(label: string, minimal: readonly number[], ours: readonly number[]): string {
+  const [base, own] = [median(minimal), median(ours)];
+  const ms = (value: number) => `${Math.round(value)} ms`.padStart(9);
+  return `${label.padEnd(28)}${ms(base)}${ms(own)}${`${(own / base).toFixed(2)}x`.padStart(14)}`;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "rust-release-bench-"));
+const forgetScratch = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+try {
+  const ours: ScannedModule = {
+    label: "ours",
+    name: "rust-release",
+    files: [...listModuleFiles(join(REPO_ROOT, "src")), clientGenFile(scratch)],
+  };
+  mkdirSync(join(scratch, "minimal"));
+  const minimal = writeMinimalModule(join(scratch, "minimal"));
+  const modules = [minimal, ours];
+
+  const cold = await coldScans(modules);
+  progress(`warm: one process, 1 untimed + ${rounds} timed scans of each`);
+  const warm = await runScanJob({ modules, warmups: 1, rounds });
+  const plans: number[] = [];
+  for (let round = 1; round <= planRounds; round++) {
+    progress(`plan through the harness ${round}/${planRounds}`);
+    plans.push(await timePlan());
+  }
+
+  console.log(
+    `SDK scan() of src/ (ours) and of a one-function module (minimal), median of ${rounds}`,
+  );
+  console.log(
+    `${"".padEnd(28)}${"minimal".padStart(9)}${"ours".padStart(9)}${"ours/minimal".padStart(14)}`,
+  );
+  console.log(row("cold (a fresh process each)", cold.minimal ?? [], cold.ours ?? []));
+  console.log(row("warm (one process)", warm.minimal ?? [], warm.ours ?? []));
+  console.log(
+    `plan through the harness, start to result, median of ${planRounds}: ` +
+      `${Math.round(median(plans))} ms`,
+  );
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+  forgetScratch();
+}
