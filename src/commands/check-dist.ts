@@ -5,8 +5,12 @@ export interface ExpectedWheel {
   path: string;
   /** The platform tag (set) the target's wheel must carry, e.g. `macosx_11_0_arm64`. */
   platformTag: string;
-  /** The abi3 floor as a python tag, e.g. `cp38`. */
-  abi3: string;
+  /** The python tag: the abi3 floor (`cp38`), or `py3` for a bin wheel. */
+  pythonTag: string;
+  /** The abi tag: `abi3`, or `none` for a bin wheel. */
+  abiTag: string;
+  /** File names a bin wheel must install as scripts (`twatch`, `twatch.exe`). */
+  executables: string[];
 }
 
 export interface CheckDistSpec {
@@ -85,7 +89,7 @@ def expect(problems, what, found, expected):
 
 
 def read_wheel(path):
-    """The wheel's METADATA and WHEEL members, as (name, headers) pairs."""
+    """The wheel's METADATA and WHEEL members, as (name, headers) pairs, and every member name."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
@@ -96,6 +100,7 @@ def read_wheel(path):
             return (
                 (metadata, headers_of(archive.read(metadata), metadata)),
                 (wheel_file, headers_of(archive.read(wheel_file), wheel_file)),
+                names,
             )
     except UNREADABLE_ZIP as error:
         raise Problem(f"cannot be read as a zip archive: {error}")
@@ -124,25 +129,30 @@ def check_wheel(wheel, spec):
     problems = []
     expect(problems, "distribution name", dist, dist_name(spec["project"]))
     expect(problems, "version", version, spec["version"])
-    expect(problems, "python tag", python, wheel["abi3"])
-    expect(problems, "abi tag", abi, "abi3")
+    expect(problems, "python tag", python, wheel["pythonTag"])
+    expect(problems, "abi tag", abi, wheel["abiTag"])
     # A compressed tag set is a set: maturin may order it differently from the table.
     if set(platform.split(".")) != set(wheel["platformTag"].split(".")):
         problems.append(f"platform tag {platform}, expected {wheel['platformTag']}")
     named = sorted(f"{p}-{a}-{t}" for p in python.split(".") for a in abi.split(".")
                    for t in platform.split("."))
+    stem = f"{dist_name(spec['project'])}-{spec['version']}"
     try:
-        (metadata, headers), (wheel_file, wheel_headers) = read_wheel(wheel["path"])
+        (metadata, headers), (wheel_file, wheel_headers), names = read_wheel(wheel["path"])
     except Problem as problem:
         problems.append(str(problem))
     else:
-        expect(problems, "metadata directory", metadata.split("/")[0],
-               f"{dist_name(spec['project'])}-{spec['version']}.dist-info")
+        expect(problems, "metadata directory", metadata.split("/")[0], f"{stem}.dist-info")
         problems += metadata_problems(headers, metadata, spec)
         listed = wheel_headers.get_all("Tag") or []
         if sorted(listed) != named:
             problems.append(f"{wheel_file} lists tags {', '.join(listed) or 'none'}, "
                             f"but the file name says {', '.join(named)}")
+        # A bin wheel is its executables: installers put its scripts on the PATH.
+        for executable in wheel["executables"]:
+            script = f"{stem}.data/scripts/{executable}"
+            if script not in names:
+                problems.append(f"has no {script}")
     if problems:
         raise Problem("; ".join(problems))
     return f"{spec['project']} {version}, {', '.join(named)}"

@@ -1,11 +1,18 @@
 import type { ProjectManifest } from "../plan/manifest.js";
+import { primaryBinary } from "../plan/release-plan.js";
 import { PYTHON } from "./python.js";
 
 /** What the smoke test imports and runs from an installed wheel. */
 export interface SmokeSubject {
-  /** The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`. */
-  importName: string;
-  /** The console script to run (`--help`, `--version`), or null when the project declares none. */
+  /**
+   * The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`; null for
+   * a bin wheel without Python sources, which has nothing to import.
+   */
+  importName: string | null;
+  /**
+   * What the wheel installs into the environment's `bin/` and the test runs (`--help`,
+   * `--version`): a console script, or a bin wheel's executable; null when there is none.
+   */
   script: string | null;
 }
 
@@ -21,7 +28,7 @@ export interface SmokeTestSpec extends SmokeSubject {
 
 /**
  * Installs the wheel into a fresh venv without an index (offline, no dependencies), imports the
- * package from there and runs the console script: `--help` must succeed, and when the CLI has a
+ * package from there (when it has one) and runs the script it installed: `--help` must succeed, and when the CLI has a
  * `--version` (exit code 0) it must print the release's version. The running interpreter's pip (>= 22.3)
  * installs into the venv with `--python`, which spares the seconds ensurepip takes. Standard
  * library and pip only: it runs in a plain python image.
@@ -60,12 +67,13 @@ def main():
             f"installing {wheel}", root)
         print(f"installed {wheel}")
 
-        module_file = run([python, "-I", "-c", IMPORT, spec["importName"]],
-                          f"importing {spec['importName']}", root)
-        if not os.path.realpath(module_file).startswith(env_dir + os.sep):
-            sys.exit(f"smoke test: {spec['importName']} was imported from {module_file}, "
-                     f"not from the venv the wheel was installed into")
-        print(f"imported {spec['importName']} from {module_file}")
+        if spec["importName"] is not None:
+            module_file = run([python, "-I", "-c", IMPORT, spec["importName"]],
+                              f"importing {spec['importName']}", root)
+            if not os.path.realpath(module_file).startswith(env_dir + os.sep):
+                sys.exit(f"smoke test: {spec['importName']} was imported from {module_file}, "
+                         f"not from the venv the wheel was installed into")
+            print(f"imported {spec['importName']} from {module_file}")
 
         if spec["script"] is not None:
             script = os.path.join(env_dir, "bin", spec["script"])
@@ -90,22 +98,29 @@ def main():
 main()
 `;
 
-/** The argv that installs the wheel in a clean venv, imports it and runs its console script. */
+/** The argv that installs the wheel in a clean venv, imports it and runs what it installed. */
 export function smokeTestCommand(spec: SmokeTestSpec): string[] {
   if (spec.importName === "" || spec.script === "" || spec.version === "") {
     throw new Error(`smoke test of ${spec.wheel}: import name, script and version must be named`);
+  }
+  if (spec.importName === null && spec.script === null) {
+    throw new Error(`smoke test of ${spec.wheel}: nothing to import and nothing to run`);
   }
   return [PYTHON, "-c", SMOKE_SCRIPT, JSON.stringify(spec)];
 }
 
 /**
- * What to smoke-test in a project's wheel: the top-level package of `module-name` (maturin's
- * default module is the lib name), and the first `[project.scripts]` entry.
+ * What to smoke-test in a project's wheel. An extension (pyo3): the top-level package of
+ * `module-name` (maturin's default module is the lib name) and the first `[project.scripts]`
+ * entry. A bin wheel: the package's own executable, and the Python package it ships, if any.
  */
 export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
-  const scripts = manifest.python?.scripts ?? [];
+  const python = manifest.python;
+  if (python?.bindings === "bin") {
+    return { importName: python.pythonPackage, script: primaryBinary(manifest) };
+  }
   const moduleName =
-    manifest.python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
+    python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
   const importName = moduleName.split(".")[0] ?? moduleName;
-  return { importName, script: scripts[0] ?? null };
+  return { importName, script: python?.scripts[0] ?? null };
 }

@@ -1,7 +1,9 @@
 import { PlanError } from "./errors.js";
-import { type Pyo3Facts, pyo3Facts } from "./pyo3-windows.js";
+import { projectPackages, selectPackage } from "./packages.js";
+import { maturinPyproject, type PythonProject, pythonProject } from "./python-project.js";
 import { isTable, parseToml, stringAt, stringList, type Table, table } from "./toml.js";
 
+export { distributionName, type PythonProject } from "./python-project.js";
 export { parseToml } from "./toml.js";
 
 /** The manifest texts of a project, as read from its source directory. */
@@ -20,23 +22,13 @@ export interface ProjectFiles {
    * (`src/main.rs`, `crates/cli/src/bin/x.rs`): Cargo discovers binaries from them.
    */
   sourceFiles: string[];
-}
-
-export interface PythonProject {
-  /** The `[project] name` (or the Cargo package name when pyproject.toml names none). */
-  name: string;
-  /** The name as wheel and sdist file names spell it (PEP 427/625). */
-  distName: string;
-  /** A static `[project] version`, when the project does not use `dynamic = ["version"]`. */
-  staticVersion: string | null;
-  features: string[];
-  moduleName: string | null;
-  /** `[project.scripts]` names, in file order (the first is smoke-tested). */
-  scripts: string[];
-  /** The abi3 floor as a wheel python tag (`cp38`); one wheel per platform needs abi3. */
-  abi3: string | null;
-  /** The locked pyo3, when the extension uses it (what its Windows build needs). */
-  pyo3: Pyo3Facts | null;
+  /** pyproject.toml's `[tool.maturin] manifest-path`, and whether that file exists. */
+  maturinManifest: { path: string; exists: boolean } | null;
+  /**
+   * Directories with an `__init__.py` directly below where maturin looks for Python sources
+   * (python-source, else the root and `src/`), e.g. `python/uv`.
+   */
+  pythonPackages: string[];
 }
 
 export interface ProjectManifest {
@@ -61,11 +53,6 @@ export interface ProjectManifest {
   toolchain: { file: string; channel: string | null } | null;
 }
 
-/** PEP 427 / PEP 625: runs of `-_.` become `_`, lowercase. */
-export function distributionName(projectName: string): string {
-  return projectName.replace(/[-_.]+/g, "_").toLowerCase();
-}
-
 /** A `[package]` field, or the workspace's when the package inherits it (`x.workspace = true`). */
 function inherited(pkg: Table, root: Table, key: string): string | null {
   const own = pkg[key];
@@ -79,105 +66,6 @@ function inherited(pkg: Table, root: Table, key: string): string | null {
 function inheritsWorkspaceVersion(pkg: Table): boolean {
   const version = pkg.version;
   return isTable(version) && version.workspace === true;
-}
-
-interface LocatedPackage {
-  dir: string;
-  manifestFile: string;
-  manifest: Table;
-  pkg: Table;
-}
-
-/**
- * The package to release: the root package, or in a virtual workspace the one member that has
- * a binary target (the release is of a CLI).
- */
-function locatePackage(root: Table, files: ProjectFiles): LocatedPackage {
-  const rootPackage = table(root, "package");
-  if (rootPackage) return { dir: "", manifestFile: "Cargo.toml", manifest: root, pkg: rootPackage };
-  if (!table(root, "workspace")) {
-    throw new PlanError("Cargo.toml has neither a [package] nor a [workspace] table");
-  }
-  const candidates = Object.entries(files.members).flatMap(([dir, text]) => {
-    const manifestFile = `${dir}/Cargo.toml`;
-    const manifest = parseToml(manifestFile, text);
-    const pkg = table(manifest, "package");
-    const name = stringAt(pkg, "name");
-    const located = { dir, manifestFile, manifest, pkg: pkg ?? {} };
-    return pkg && name && binaryNames(located, name, files).length > 0 ? [located] : [];
-  });
-  const [only, ...others] = candidates;
-  if (!only || others.length > 0) {
-    const names = candidates.map((c) => c.dir).join(", ") || "none";
-    throw new PlanError(
-      `Cargo.toml is a virtual workspace and exactly one member with a binary is needed to ` +
-        `release; found: ${names}. Point --source at the package to release.`,
-    );
-  }
-  return only;
-}
-
-function binaryNames(located: LocatedPackage, packageName: string, files: ProjectFiles): string[] {
-  const explicit = Array.isArray(located.manifest.bin)
-    ? located.manifest.bin.flatMap((b) =>
-        isTable(b) && typeof b.name === "string" ? [b.name] : [],
-      )
-    : [];
-  if (located.pkg.autobins === false) return explicit;
-  const prefix = located.dir === "" ? "" : `${located.dir}/`;
-  const discovered = files.sourceFiles.flatMap((file) => {
-    if (!file.startsWith(prefix)) return [];
-    const path = file.slice(prefix.length);
-    if (path === "src/main.rs") return [packageName];
-    const bin = /^src\/bin\/([^/]+?)(?:\.rs|\/main\.rs)$/.exec(path);
-    return bin?.[1] ? [bin[1]] : [];
-  });
-  // The package's own binary first: it names the archives.
-  return [...new Set([...explicit, ...discovered])].sort((a, b) =>
-    a === packageName ? -1 : b === packageName ? 1 : a.localeCompare(b),
-  );
-}
-
-/** `pyo3/abi3-py38` in a feature, or `abi3-py38` in the pyo3 dependency's features, gives cp38. */
-function abi3Tag(manifest: Table): string | null {
-  const features = Object.values(table(manifest, "features") ?? {}).flatMap(stringList);
-  const pyo3 = table(manifest, "dependencies")?.pyo3;
-  const dependencyFeatures = isTable(pyo3) ? stringList(pyo3.features) : [];
-  const candidates = [
-    ...features.flatMap((f) => (f.startsWith("pyo3/") ? [f.slice(5)] : [])),
-    ...dependencyFeatures,
-  ];
-  const floors = candidates.flatMap((f) => {
-    const m = /^abi3-py(\d)(\d+)$/.exec(f);
-    return m ? [`cp${m[1]}${m[2]}`] : [];
-  });
-  return floors.sort()[0] ?? null;
-}
-
-function pythonProject(
-  files: ProjectFiles,
-  packageName: string,
-  manifest: Table,
-): PythonProject | null {
-  if (files.pyprojectToml === null) return null;
-  const pyproject = parseToml("pyproject.toml", files.pyprojectToml);
-  const build = table(pyproject, "build-system");
-  if (stringAt(build, "build-backend") !== "maturin") return null;
-  const project = table(pyproject, "project");
-  const maturin = table(table(pyproject, "tool") ?? {}, "maturin");
-  const name = stringAt(project, "name") ?? packageName;
-  const dynamic = stringList(project?.dynamic);
-  const features = stringList(maturin?.features);
-  return {
-    name,
-    distName: distributionName(name),
-    staticVersion: dynamic.includes("version") ? null : (stringAt(project, "version") ?? null),
-    features,
-    moduleName: stringAt(maturin, "module-name") ?? null,
-    scripts: Object.keys(table(project ?? {}, "scripts") ?? {}),
-    abi3: abi3Tag(manifest),
-    pyo3: files.cargoLock === null ? null : pyo3Facts(manifest, files.cargoLock, features),
-  };
 }
 
 function toolchainChannel(files: ProjectFiles) {
@@ -206,15 +94,23 @@ export function localLockEntries(lockText: string): Map<string, string> {
   return local;
 }
 
+export interface ManifestOptions {
+  /** `--cargo-package`: the package to release, in a workspace. */
+  cargoPackage?: string | null;
+}
+
 /**
  * Reads what the release needs from the manifests, refusing projects it cannot release with a
  * message that says what to change.
  */
-export function readManifest(files: ProjectFiles): ProjectManifest {
+export function readManifest(files: ProjectFiles, options: ManifestOptions = {}): ProjectManifest {
   const root = parseToml("Cargo.toml", files.cargoToml);
-  const located = locatePackage(root, files);
-  const packageName = stringAt(located.pkg, "name");
-  if (!packageName) throw new PlanError(`${located.manifestFile} has no [package] name`);
+  const pyproject = maturinPyproject(files.pyprojectToml);
+  const located = selectPackage(root, files, {
+    requested: options.cargoPackage ?? null,
+    maturinManifest: pyproject ? (pyproject.maturin.manifestPath ?? "Cargo.toml") : null,
+  });
+  const packageName = located.name;
 
   const workspaceVersion = stringAt(table(table(root, "workspace") ?? {}, "package"), "version");
   const inherits = inheritsWorkspaceVersion(located.pkg);
@@ -227,8 +123,7 @@ export function readManifest(files: ProjectFiles): ProjectManifest {
     );
   }
 
-  const bins = binaryNames(located, packageName, files);
-  if (bins.length === 0) {
+  if (located.bins.length === 0) {
     throw new PlanError(
       `package "${packageName}" has no binary target: add a [[bin]] or src/main.rs (this pipeline releases a CLI)`,
     );
@@ -254,12 +149,8 @@ export function readManifest(files: ProjectFiles): ProjectManifest {
   }
 
   const lib = table(located.manifest, "lib");
-  const inheritingMembers = inherits
-    ? Object.entries(files.members).flatMap(([dir, text]) => {
-        const pkg = table(parseToml(`${dir}/Cargo.toml`, text), "package");
-        const name = stringAt(pkg, "name");
-        return pkg && name && inheritsWorkspaceVersion(pkg) ? [name] : [];
-      })
+  const inheritingPackages = inherits
+    ? projectPackages(root, files).flatMap((p) => (inheritsWorkspaceVersion(p.pkg) ? [p.name] : []))
     : [];
 
   return {
@@ -267,17 +158,19 @@ export function readManifest(files: ProjectFiles): ProjectManifest {
     packageDir: located.dir,
     version,
     versionSource: inherits ? "workspace" : "package",
-    versionedPackages: [...new Set([packageName, ...inheritingMembers])].filter(
+    versionedPackages: [...new Set([packageName, ...inheritingPackages])].filter(
       (name) => lockEntries.get(name) === version,
     ),
-    bins,
+    bins: located.bins,
     libName: stringAt(lib, "name") ?? (lib ? packageName.replaceAll("-", "_") : null),
     crateTypes: stringList(lib?.["crate-type"]),
     rustVersion: inherited(located.pkg, root, "rust-version"),
     description: inherited(located.pkg, root, "description"),
     license: inherited(located.pkg, root, "license"),
     repositoryUrl: inherited(located.pkg, root, "repository"),
-    python: pythonProject(files, packageName, located.manifest),
+    python: pyproject
+      ? pythonProject(pyproject, located, files.cargoLock, files.pythonPackages)
+      : null,
     toolchain: toolchainChannel(files),
   };
 }

@@ -21,9 +21,23 @@ export function binaryOutputPath(bin: string, target: Target): string {
   return `${target.triple}/release/${binaryFileName(bin, target)}`;
 }
 
-/** The abi3 wheel maturin builds for a target: one per platform, any CPython >= the floor. */
-export function wheelName(distName: string, pep440: string, abi3: string, target: Target): string {
-  return `${distName}-${pep440}-${abi3}-abi3-${target.wheelPlatformTag}.whl`;
+/**
+ * The python and abi tags of a project's wheels: `cp38-abi3` for an abi3 extension (any
+ * CPython from the floor on), `py3-none` for bin bindings (the executable needs no Python ABI).
+ */
+export interface WheelTags {
+  python: string;
+  abi: string;
+}
+
+/** The wheel maturin builds for a target: one per platform. */
+export function wheelName(
+  distName: string,
+  pep440: string,
+  tags: WheelTags,
+  target: Target,
+): string {
+  return `${distName}-${pep440}-${tags.python}-${tags.abi}-${target.wheelPlatformTag}.whl`;
 }
 
 /** The sdist name (PEP 625). */

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { PlanError } from "./errors.js";
 import type { ProjectFiles, ProjectManifest } from "./manifest.js";
 import { parseToml } from "./manifest.js";
+import { parseTag } from "./version.js";
 
 /** New texts of the files the version lives in, keyed by path relative to the source root. */
 export type PatchedFiles = Record<string, string>;
@@ -93,8 +94,27 @@ function confirm(file: string, before: string, after: string, expected: (v: unkn
 }
 
 /**
- * Writes `version` into the manifests and into the lock entries of the packages that carry it,
- * so that `cargo build --locked` accepts the patched source.
+ * A static `[project] version` in pyproject.toml becomes the version's PEP 440 spelling (what
+ * PyPI and the wheels carry), the same way: one line, every other byte as it was.
+ */
+function patchPyproject(
+  files: ProjectFiles,
+  manifest: ProjectManifest,
+  version: string,
+): PatchedFiles {
+  const staticVersion = manifest.python?.staticVersion ?? null;
+  if (staticVersion === null || files.pyprojectToml === null) return {};
+  const pep440 = parseTag(`v${version}`).pep440;
+  const text = files.pyprojectToml;
+  const patched = replaceTableVersion("pyproject.toml", text, "project", pep440);
+  confirm("pyproject.toml", text, patched, (v) => setPath(v, ["project", "version"], pep440));
+  return { "pyproject.toml": patched };
+}
+
+/**
+ * Writes `version` (Cargo's spelling) into the manifests and into the lock entries of the
+ * packages that carry it, so that `cargo build --locked` accepts the patched source, and its
+ * PEP 440 spelling into a static pyproject.toml version.
  */
 export function patchVersion(
   files: ProjectFiles,
@@ -127,5 +147,5 @@ export function patchVersion(
   confirm("Cargo.lock", files.cargoLock, patched["Cargo.lock"], (v) =>
     setLockVersions(v, names, manifest.version, version),
   );
-  return patched;
+  return { ...patched, ...patchPyproject(files, manifest, version) };
 }

@@ -1,5 +1,7 @@
 import { PlanError } from "./errors.js";
 import { type ProjectFiles, parseToml } from "./manifest.js";
+import { pythonRootCandidates, readPyproject } from "./pyproject.js";
+import { isTable, stringList } from "./toml.js";
 
 /**
  * Read access to a project's source tree, relative to its root. The plan only ever reads
@@ -12,12 +14,48 @@ export interface SourceReader {
   glob(pattern: string): Promise<string[]>;
 }
 
+const under = (dir: string, path: string) => (dir === "" ? path : `${dir}/${path}`);
+
 /** The files Cargo discovers binaries from, for one package directory ("" for the root). */
 async function binarySources(reader: SourceReader, dir: string): Promise<string[]> {
-  const prefix = dir === "" ? "" : `${dir}/`;
   const patterns = ["src/main.rs", "src/bin/*.rs", "src/bin/*/main.rs"];
-  const found = await Promise.all(patterns.map((p) => reader.glob(`${prefix}${p}`)));
+  const found = await Promise.all(patterns.map((p) => reader.glob(under(dir, p))));
   return found.flat().sort();
+}
+
+/** Member directories of `[workspace]`: `members` globs, less the paths in `exclude`. */
+async function memberDirectories(reader: SourceReader, cargoToml: string): Promise<string[]> {
+  const workspace = parseToml("Cargo.toml", cargoToml).workspace;
+  if (!isTable(workspace)) return [];
+  const clean = (path: string) => path.replace(/^\.\//, "").replace(/\/$/, "");
+  const excluded = new Set(stringList(workspace.exclude).map(clean));
+  const found = await Promise.all(
+    stringList(workspace.members).map((pattern) => reader.glob(clean(pattern))),
+  );
+  return [...new Set(found.flat())].filter((dir) => !excluded.has(dir)).sort();
+}
+
+/**
+ * The directories with an `__init__.py` directly below where maturin may find the project's
+ * Python package: whether the wheel ships one decides what the smoke test imports.
+ */
+async function pythonPackages(reader: SourceReader, pyprojectToml: string): Promise<string[]> {
+  const roots = pythonRootCandidates(readPyproject(pyprojectToml));
+  const found = await Promise.all(roots.map((root) => reader.glob(under(root, "*/__init__.py"))));
+  return found
+    .flat()
+    .map((init) => init.slice(0, -"/__init__.py".length))
+    .sort();
+}
+
+/** `[tool.maturin] manifest-path`, and whether the file is there. */
+async function maturinManifest(
+  reader: SourceReader,
+  pyprojectToml: string,
+): Promise<ProjectFiles["maturinManifest"]> {
+  const path = readPyproject(pyprojectToml).maturin.manifestPath;
+  if (path === null) return null;
+  return { path, exists: (await reader.read(path)) !== null };
 }
 
 /** Reads the manifests and the file listing the plan needs. */
@@ -35,21 +73,8 @@ export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFil
     );
   }
 
-  const workspace = parseToml("Cargo.toml", cargoToml).workspace;
-  const declared =
-    typeof workspace === "object" && workspace !== null && "members" in workspace
-      ? workspace.members
-      : undefined;
-  const memberPatterns = Array.isArray(declared)
-    ? declared.filter((m): m is string => typeof m === "string")
-    : [];
-  const memberDirs = (
-    await Promise.all(memberPatterns.map((pattern) => reader.glob(pattern.replace(/\/$/, ""))))
-  )
-    .flat()
-    .sort();
   const members: Record<string, string> = {};
-  for (const dir of memberDirs) {
+  for (const dir of await memberDirectories(reader, cargoToml)) {
     const text = await reader.read(`${dir}/Cargo.toml`);
     if (text !== null) members[dir] = text;
   }
@@ -69,5 +94,7 @@ export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFil
           : null,
     members,
     sourceFiles,
+    maturinManifest: pyprojectToml === null ? null : await maturinManifest(reader, pyprojectToml),
+    pythonPackages: pyprojectToml === null ? [] : await pythonPackages(reader, pyprojectToml),
   };
 }

@@ -19,7 +19,9 @@ export interface Pyo3Facts {
   version: string;
   /** Whether python3-dll-a is locked: the import-library feature is on somewhere. */
   importLibLocked: boolean;
-  /** The Cargo.toml line that turns the feature on, for the error that asks for it. */
+  /** The manifest of the package with the extension (a workspace member's, with manifest-path). */
+  manifestFile: string;
+  /** The line in that manifest that turns the feature on, for the error that asks for it. */
   enableLine: string;
 }
 
@@ -60,6 +62,7 @@ function enableLine(manifest: Table, maturinFeatures: readonly string[]): string
 /** pyo3's facts for a project with a Python extension, or null when it does not use pyo3. */
 export function pyo3Facts(
   manifest: Table,
+  manifestFile: string,
   lockText: string,
   maturinFeatures: readonly string[],
 ): Pyo3Facts | null {
@@ -69,6 +72,7 @@ export function pyo3Facts(
   return {
     version,
     importLibLocked: lockedVersion(lock, "python3-dll-a") !== null,
+    manifestFile,
     enableLine: enableLine(manifest, maturinFeatures),
   };
 }
@@ -93,7 +97,7 @@ export function windowsWheelFeatures(pyo3: Pyo3Facts | null): string[] {
   }
   if (!pyo3.importLibLocked) {
     throw new PlanError(
-      `${why}, and it is off. Turn it on in Cargo.toml:\n  ${pyo3.enableLine}\n` +
+      `${why}, and it is off. Turn it on in ${pyo3.manifestFile}:\n  ${pyo3.enableLine}\n` +
         "then run `cargo update --workspace` and commit Cargo.lock (it gains python3-dll-a).",
     );
   }

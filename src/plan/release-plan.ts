@@ -9,16 +9,23 @@ import {
   parseRepository,
   type Repository,
 } from "./image-tags.js";
-import { type ProjectFiles, type ProjectManifest, readManifest } from "./manifest.js";
+import {
+  type ProjectFiles,
+  type ProjectManifest,
+  type PythonProject,
+  readManifest,
+} from "./manifest.js";
 import {
   archiveName,
   binaryFileName,
   binaryOutputPath,
   CHECKSUM_FILE,
   sdistName,
+  type WheelTags,
   wheelName,
 } from "./names.js";
 import { windowsWheelFeatures } from "./pyo3-windows.js";
+import type { SupportedBindings } from "./python-project.js";
 import { TARGETS, type Target } from "./targets.js";
 import { parseTag, type ReleaseVersion } from "./version.js";
 
@@ -38,6 +45,8 @@ export interface PlanInput {
   registry?: string | null;
   /** Whether a stable release also moves the image's `latest` tag (default: no). */
   latestOnRelease?: boolean;
+  /** `--cargo-package`: the workspace package to release (see selectPackage). */
+  cargoPackage?: string | null;
   /**
    * A dry run: a missing commit or repository is filled with a marked placeholder (listed in
    * `placeholders`) instead of leaving the image or the release unplanned.
@@ -73,21 +82,16 @@ export interface ReleasePlan {
   project: Omit<ProjectManifest, "python" | "versionedPackages" | "version"> & {
     currentVersion: string;
   };
-  versionPatch: { from: string; to: string; files: string[] };
+  versionPatch: {
+    from: string;
+    to: string;
+    /** A static pyproject.toml version, patched to the tag's PEP 440 spelling. */
+    pyproject: { from: string; to: string } | null;
+    files: string[];
+  };
   targets: TargetPlan[];
   checksums: { file: string; covers: string[] };
-  python: {
-    project: string;
-    distName: string;
-    version: string;
-    abi3: string;
-    features: string[];
-    /** Added for the Windows wheel (pyo3's import library before 0.29). */
-    windowsFeatures: string[];
-    moduleName: string | null;
-    sdist: string;
-    wheels: string[];
-  } | null;
+  python: PythonPlan | null;
   image: {
     registry: string;
     repository: string;
@@ -114,38 +118,57 @@ export function primaryBinary(manifest: ProjectManifest): string {
     : (manifest.bins[0] ?? manifest.packageName);
 }
 
-export type PythonPlan = NonNullable<ReturnType<typeof planPython>>;
+/** The Python artifacts of a release. */
+export interface PythonPlan {
+  project: string;
+  distName: string;
+  version: string;
+  bindings: SupportedBindings;
+  wheelTags: WheelTags;
+  features: string[];
+  /** Added for the Windows wheel (pyo3's import library before 0.29). */
+  windowsFeatures: string[];
+  moduleName: string | null;
+  pythonSource: string | null;
+  /** The executables a bin wheel installs (every binary of the package); none for pyo3. */
+  executables: string[];
+  sdist: string;
+  wheels: string[];
+}
 
-/**
- * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
- * refusing what cannot be published: a static version other than the tag's, a non-abi3 build.
- */
-export function planPython(manifest: ProjectManifest, version: ReleaseVersion) {
-  const python = manifest.python;
-  if (!python) return null;
-  if (python.staticVersion !== null && python.staticVersion !== version.pep440) {
-    throw new PlanError(
-      `pyproject.toml sets version = "${python.staticVersion}" but the tag ${version.tag} means ` +
-        `${version.pep440}: use dynamic = ["version"] so maturin takes the version from Cargo.toml`,
-    );
-  }
+/** bin wheels hold an executable, for any Python 3; pyo3 ones an abi3 extension module. */
+function wheelTags(manifest: ProjectManifest, python: PythonProject): WheelTags {
+  if (python.bindings === "bin") return { python: "py3", abi: "none" };
   if (!python.abi3) {
     throw new PlanError(
       `the Python extension of "${manifest.packageName}" is not abi3: one wheel per platform needs ` +
         'pyo3\'s abi3 feature, e.g. pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]',
     );
   }
-  const abi3 = python.abi3;
+  return { python: python.abi3, abi: "abi3" };
+}
+
+/**
+ * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
+ * refusing what cannot be published: a pyo3 extension that is not abi3.
+ */
+export function planPython(manifest: ProjectManifest, version: ReleaseVersion): PythonPlan | null {
+  const python = manifest.python;
+  if (!python) return null;
+  const tags = wheelTags(manifest, python);
   return {
     project: python.name,
     distName: python.distName,
     version: version.pep440,
-    abi3,
+    bindings: python.bindings,
+    wheelTags: tags,
     features: python.features,
     windowsFeatures: windowsWheelFeatures(python.pyo3),
     moduleName: python.moduleName,
+    pythonSource: python.pythonSource,
+    executables: python.bindings === "bin" ? manifest.bins : [],
     sdist: sdistName(python.distName, version.pep440),
-    wheels: TARGETS.map((t) => wheelName(python.distName, version.pep440, abi3, t)),
+    wheels: TARGETS.map((t) => wheelName(python.distName, version.pep440, tags, t)),
   };
 }
 
@@ -174,7 +197,7 @@ function imagePlan(
 /** Builds the plan for releasing `tag` from the given project files. */
 export function buildReleasePlan(input: PlanInput): ReleasePlan {
   const version = parseTag(input.tag);
-  const manifest = readManifest(input.files);
+  const manifest = readManifest(input.files, { cargoPackage: input.cargoPackage ?? null });
   const placeholders: string[] = [];
   let commitSha = input.commit ?? null;
   if (commitSha === null && input.dryRun) {
@@ -210,14 +233,18 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
       path: binaryOutputPath(b, t),
     })),
     archive: archiveName(bin, t),
-    wheel: python ? wheelName(python.distName, python.version, python.abi3, t) : null,
+    wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
   }));
   const archives = targets.map((t) => t.archive);
   const { python: _python, versionedPackages: _versioned, version: current, ...project } = manifest;
-  const patchFiles =
+  const staticPythonVersion = manifest.python?.staticVersion ?? null;
+  const patchFiles = [
     manifest.versionSource === "workspace" || manifest.packageDir === ""
-      ? ["Cargo.toml", "Cargo.lock"]
-      : [`${manifest.packageDir}/Cargo.toml`, "Cargo.lock"];
+      ? "Cargo.toml"
+      : `${manifest.packageDir}/Cargo.toml`,
+    "Cargo.lock",
+    ...(staticPythonVersion === null ? [] : ["pyproject.toml"]),
+  ];
 
   return {
     tag: version.tag,
@@ -225,7 +252,13 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
     commit,
     repository: repository ? `${repository.owner}/${repository.name}` : null,
     project: { ...project, currentVersion: current },
-    versionPatch: { from: current, to: version.cargo, files: patchFiles },
+    versionPatch: {
+      from: current,
+      to: version.cargo,
+      pyproject:
+        staticPythonVersion === null ? null : { from: staticPythonVersion, to: version.pep440 },
+      files: patchFiles,
+    },
     targets,
     checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
     python,

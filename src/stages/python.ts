@@ -5,7 +5,7 @@ import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js
 import { smokeSubject, smokeTestCommand } from "../commands/python-smoke.js";
 import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
-import { wheelName } from "../plan/names.js";
+import { binaryFileName, wheelName } from "../plan/names.js";
 import { type PythonPlan, planPython } from "../plan/release-plan.js";
 import { TARGETS, type Target } from "../plan/targets.js";
 import { parseTag } from "../plan/version.js";
@@ -32,8 +32,9 @@ export function pythonPlanFor(ctx: BuildContext): PythonPlan {
   const plan = planPython(ctx.manifest, version);
   if (!plan) {
     throw new PlanError(
-      `"${ctx.manifest.packageName}" has no pyproject.toml with build-backend = "maturin": ` +
-        "there is nothing to build for Python",
+      `the project has no maturin pyproject.toml (one with [build-system] build-backend = ` +
+        `"maturin" next to Cargo.toml), so "${ctx.manifest.packageName}" has no wheels or sdist ` +
+        "to build: a pure Rust release publishes only the archives and the image",
     );
   }
   return plan;
@@ -54,7 +55,7 @@ function maturinContainer(ctx: BuildContext, target: Target): Container {
   );
 }
 
-/** The directory maturin writes one target's abi3 wheel into (lazy). */
+/** The directory maturin writes one target's wheel into (lazy). */
 export function wheelDirectory(ctx: BuildContext, target: Target): Directory {
   const out = `/wheels/${target.triple}`;
   const extraFeatures = target.os === "windows" ? pythonPlanFor(ctx).windowsFeatures : [];
@@ -80,7 +81,7 @@ export interface PythonDist {
 /**
  * Builds the wheels of `targets` (and the sdist) and checks them before anything can publish
  * them: file names and tags, METADATA versions, `twine check --strict`, and a clean install of
- * the wheel the engine can run natively (import and console script).
+ * the wheel the engine can run natively (import, and the console script or executable).
  */
 export async function pythonDist(
   ctx: BuildContext,
@@ -90,7 +91,7 @@ export async function pythonDist(
   const plan = pythonPlanFor(ctx);
   const wheels = targets.map((target) => ({
     target,
-    name: wheelName(plan.distName, plan.version, plan.abi3, target),
+    name: wheelName(plan.distName, plan.version, plan.wheelTags, target),
     directory: wheelDirectory(ctx, target),
   }));
   // The sdist needs no cross toolchain: it is made in the engine platform's container.
@@ -122,7 +123,9 @@ export async function pythonDist(
         wheels: wheels.map((w) => ({
           path: `${DIST}/${w.name}`,
           platformTag: w.target.wheelPlatformTag,
-          abi3: plan.abi3,
+          pythonTag: plan.wheelTags.python,
+          abiTag: plan.wheelTags.abi,
+          executables: plan.executables.map((bin) => binaryFileName(bin, w.target)),
         })),
         sdist: sdist ? { path: `${DIST}/${sdist}` } : null,
       }),

@@ -61,13 +61,22 @@ async function rootDocs(source: Directory): Promise<string[]> {
   return files.flat();
 }
 
+/** What every function that builds takes besides the source. */
+export interface BuildOptions {
+  tag?: string | null;
+  sourceDateEpoch?: number | null;
+  /** `--cargo-package`: the workspace package to release. */
+  cargoPackage?: string | null;
+}
+
 /**
- * Reads the project, and with a tag patches its version into Cargo.toml and Cargo.lock, so the
- * built artifacts report the tag's version and `cargo --locked` accepts the source.
+ * Reads the project, and with a tag patches its version into Cargo.toml and Cargo.lock (and a
+ * static pyproject.toml version), so the built artifacts report the tag's version and
+ * `cargo --locked` accepts the source.
  */
 export async function buildContext(
   source: Directory,
-  options: { tag?: string | null; sourceDateEpoch?: number | null },
+  options: BuildOptions,
 ): Promise<BuildContext> {
   const release = options.tag ? parseTag(options.tag) : null;
   const epoch = options.sourceDateEpoch ?? FIXED_EPOCH;
@@ -77,7 +86,7 @@ export async function buildContext(
     );
   }
   const files = await readProjectFiles(source);
-  const manifest = readManifest(files);
+  const manifest = readManifest(files, { cargoPackage: options.cargoPackage ?? null });
   let patched = source;
   if (release) {
     for (const [path, text] of Object.entries(patchVersion(files, manifest, release.cargo))) {

@@ -140,7 +140,13 @@ describe("checkDistCommand and smokeTestCommand refuse specs that cannot be chec
     expect(() => checkDistCommand({ ...spec, version: "", sdist: { path: "/a.tar.gz" } })).toThrow(
       "needs the release version",
     );
-    const wheel = { path: "/a.whl", platformTag: "win_amd64", abi3: "cp38" };
+    const wheel = {
+      path: "/a.whl",
+      platformTag: "win_amd64",
+      pythonTag: "cp38",
+      abiTag: "abi3",
+      executables: [],
+    };
     expect(() => checkDistCommand({ ...spec, wheels: [wheel, wheel] })).toThrow(
       "/a.whl is listed twice",
     );

@@ -24,6 +24,7 @@ import { EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
 // Five cold pyo3 builds took about 100 s on 2 cores; the rest is headroom for a busy machine.
 const WHEELS_TIMEOUT_MS = 900_000;
 const TAG = "v0.1.5";
+const ABI3_CP38 = { python: "cp38", abi: "abi3" };
 const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
 const REPRODUCED = findTarget("x86_64-unknown-linux-gnu");
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
@@ -69,7 +70,7 @@ beforeAll(async () => {
         entries: ({ path }) => {
           const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
           return triple
-            ? [wheelName("sample_usage", "0.1.5", "cp38", findTarget(triple))]
+            ? [wheelName("sample_usage", "0.1.5", ABI3_CP38, findTarget(triple))]
             : undefined;
         },
       },
@@ -129,12 +130,20 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
   (triple, target) => {
     test("is named as wheelName() predicts and passes checkDistCommand", async () => {
       expect(
-        builtWheel(target).endsWith(`/${wheelName("sample_usage", "0.1.5", "cp38", target)}`),
+        builtWheel(target).endsWith(`/${wheelName("sample_usage", "0.1.5", ABI3_CP38, target)}`),
       ).toBe(true);
       const spec = {
         version: "0.1.5",
         project: "sample-usage",
-        wheels: [{ path: builtWheel(target), platformTag: target.wheelPlatformTag, abi3: "cp38" }],
+        wheels: [
+          {
+            path: builtWheel(target),
+            platformTag: target.wheelPlatformTag,
+            pythonTag: "cp38",
+            abiTag: "abi3",
+            executables: [],
+          },
+        ],
         sdist: null,
       };
       const { stdout } = await runArgv(checkDistCommand(spec));

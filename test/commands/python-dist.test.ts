@@ -58,10 +58,15 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     return {
       version: VERSION.pep440,
       project: python.name,
-      wheels: [{ path, platformTag: HOST.wheelPlatformTag, abi3 }],
+      wheels: [{ path, ...expectedTags(HOST.wheelPlatformTag) }],
       sdist: null,
       ...overrides,
     };
+  }
+
+  /** What the sample's abi3 wheel for a platform must carry (no executables: not a bin wheel). */
+  function expectedTags(platformTag: string) {
+    return { platformTag, pythonTag: abi3, abiTag: "abi3", executables: [] };
   }
 
   /** A copy of the real wheel under another name, optionally with its members doctored. */
@@ -103,7 +108,9 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
   }, BUILD_TIMEOUT_MS);
 
   test("the wheel is named as wheelName() predicts for the Linux x86_64 target", () => {
-    expect(basename(wheel)).toBe(wheelName(python.distName, VERSION.pep440, abi3, HOST));
+    expect(basename(wheel)).toBe(
+      wheelName(python.distName, VERSION.pep440, { python: abi3, abi: "abi3" }, HOST),
+    );
   });
 
   test("the sdist is named as sdistName() predicts", () => {
@@ -184,7 +191,7 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     expect(message).toContain("abi tag cp38, expected abi3");
     const newerFloor = await rejection({
       ...wheelSpec(wheel),
-      wheels: [{ path: wheel, platformTag: HOST.wheelPlatformTag, abi3: "cp39" }],
+      wheels: [{ path: wheel, ...expectedTags(HOST.wheelPlatformTag), pythonTag: "cp39" }],
     });
     expect(newerFloor).toContain("python tag cp38, expected cp39");
   });
@@ -195,7 +202,7 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     const spec = wheelSpec(wheel, { sdist: { path: sdist } });
     const message = await rejection({
       ...spec,
-      wheels: [...spec.wheels, { path, platformTag: "win_amd64", abi3 }],
+      wheels: [...spec.wheels, { path, ...expectedTags("win_amd64") }],
     });
     expect(message).toContain(
       "sample_usage-0.1.5rc1-cp38-abi3-win_amd64.whl: cannot be read as a zip archive",

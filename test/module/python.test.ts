@@ -94,7 +94,15 @@ describe("dagger call wheels / sdist / python-dist", () => {
         checkDistCommand({
           version: "0.1.5",
           project: "sample-usage",
-          wheels: [{ path: wheel, platformTag: target.wheelPlatformTag, abi3: "cp38" }],
+          wheels: [
+            {
+              path: wheel,
+              platformTag: target.wheelPlatformTag,
+              pythonTag: "cp38",
+              abiTag: "abi3",
+              executables: [],
+            },
+          ],
           sdist: null,
         }),
       );

@@ -49,13 +49,17 @@ describe("readManifest", () => {
         name: "Codex.Usage",
         distName: "codex_usage",
         staticVersion: null,
+        bindings: "pyo3",
         features: ["pyo3"],
         moduleName: "codex_usage._native",
+        pythonSource: null,
+        pythonPackage: null,
         scripts: ["codex-usage"],
         abi3: "cp38",
         pyo3: {
           version: "0.23.5",
           importLibLocked: true,
+          manifestFile: "Cargo.toml",
           enableLine:
             'pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38", ' +
             '"pyo3/generate-import-lib"]   # in [features]',
@@ -79,6 +83,15 @@ describe("readManifest", () => {
       }),
     );
     expect(manifest.bins).toEqual(["codex-usage", "helper", "multi"]);
+  });
+
+  test("a [[bin]] building src/main.rs under another name is not also the package's binary", async () => {
+    const cargoToml = SINGLE_PACKAGE["Cargo.toml"].replace(
+      '[[bin]]\nname = "codex-usage"',
+      '[[bin]]\nname = "cxu"',
+    );
+    const manifest = readManifest(await project({ ...SINGLE_PACKAGE, "Cargo.toml": cargoToml }));
+    expect(manifest.bins).toEqual(["cxu"]);
   });
 
   test("a workspace whose members inherit [workspace.package] version", async () => {
@@ -114,15 +127,15 @@ describe("readManifest", () => {
     });
   });
 
-  test("a pyproject.toml with another build backend is not a maturin project", async () => {
+  test("a pyproject.toml that only configures tools is no Python package", async () => {
     const files = await project({
       ...SINGLE_PACKAGE,
-      "pyproject.toml": '[build-system]\nbuild-backend = "setuptools.build_meta"\n',
+      "pyproject.toml": "[tool.ruff]\nline-length = 100\n",
     });
     expect(readManifest(files).python).toBeNull();
   });
 
-  test("a static pyproject version is reported for the plan to compare with the tag", async () => {
+  test("a static pyproject version is read, for the release to patch", async () => {
     const pyproject = SINGLE_PACKAGE["pyproject.toml"].replace(
       'dynamic = ["version"]',
       'version = "0.1.0"',
@@ -188,13 +201,15 @@ describe("readManifest", () => {
     expect(await manifestError({ ...SINGLE_PACKAGE, ...change })).toContain(message);
   });
 
-  test("refuses a virtual workspace where no single member has a binary", async () => {
+  test("refuses a virtual workspace with several members with binaries, naming them", async () => {
     const message = await manifestError({
       ...WORKSPACE,
       "crates/tool/src/main.rs": "fn main() {}",
     });
-    expect(message).toContain("exactly one member with a binary");
-    expect(message).toContain("crates/cli, crates/tool");
+    expect(message).toBe(
+      "Cargo.toml is a virtual workspace with several packages that have binaries: ws-cli, " +
+        "ws-tool. Choose the one to release with --cargo-package <name>",
+    );
   });
 
   test("a project without Cargo.toml is refused by the loader", async () => {

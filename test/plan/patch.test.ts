@@ -1,13 +1,25 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { readManifest } from "../../src/plan/manifest.js";
 import { patchVersion } from "../../src/plan/patch.js";
 import { run } from "../example/tools.js";
+import { layoutCopy } from "../support/layouts.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
 import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
 
 const cleanups: (() => void)[] = [];
+
+/** Every workspace package's version as `cargo metadata --locked --offline` reads it. */
+async function lockedVersions(dir: string): Promise<Record<string, string>> {
+  const { stdout } = await run(
+    "cargo",
+    ["metadata", "--locked", "--offline", "--no-deps", "--format-version", "1"],
+    { cwd: dir },
+  );
+  const { packages } = JSON.parse(stdout) as { packages: { name: string; version: string }[] };
+  return Object.fromEntries(packages.map((p) => [p.name, p.version]));
+}
 afterAll(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
@@ -82,6 +94,27 @@ describe("patchVersion", () => {
     expect(patched["Cargo.lock"]).toContain('name = "ws-tool"\nversion = "9.9.9"');
   });
 
+  test("a static pyproject.toml version gets the PEP 440 spelling; a tool's version line does not", async () => {
+    const pyproject =
+      '[tool.bumpversion]\nversion = "0.1.0"\n\n' +
+      '[project]\nname = "codex-usage"\nversion = "0.1.0"  # the tag replaces it\n\n' +
+      '[build-system]\nbuild-backend = "maturin"\n';
+    const { files } = await projectIn({ ...SINGLE_PACKAGE, "pyproject.toml": pyproject });
+    const patched = patchVersion(files, readManifest(files), "1.0.0-rc.2");
+    expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml", "pyproject.toml"]);
+    expect(changedLines(pyproject, patched["pyproject.toml"] as string)).toEqual([
+      ['version = "0.1.0"  # the tag replaces it', 'version = "1.0.0rc2"  # the tag replaces it'],
+    ]);
+  });
+
+  test("a dynamic pyproject.toml version is left to maturin: the file is not rewritten", async () => {
+    const { files } = await projectIn(SINGLE_PACKAGE);
+    expect(Object.keys(patchVersion(files, readManifest(files), "1.0.0")).sort()).toEqual([
+      "Cargo.lock",
+      "Cargo.toml",
+    ]);
+  });
+
   test("a version that is not on its own line in [package] is refused, not guessed", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
     const manifest = readManifest(files);
@@ -115,6 +148,52 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     });
     const metadata = JSON.parse(stdout) as { packages: { name: string; version: string }[] };
     expect(metadata.packages.find((p) => p.name === "sample-usage")?.version).toBe("0.1.5-rc.1");
+  });
+
+  test.each([
+    ["bin-bindings (py-spy's shape)", "binBindings", null, { tracewatch: "0.5.0-rc.1" }],
+    [
+      "manifest-path (uv's shape): the workspace version",
+      "manifestPath",
+      null,
+      { lintkit: "0.5.0-rc.1", "lintkit-core": "0.5.0-rc.1", "lintkit-server": "0.0.1" },
+    ],
+    [
+      "a pure Rust workspace, --cargo-package alpha: its own version",
+      "pureRustWorkspace",
+      "alpha",
+      { alpha: "0.5.0-rc.1", beta: "1.2.0", shared: "1.2.0" },
+    ],
+    [
+      "a pure Rust workspace, --cargo-package beta: the workspace version",
+      "pureRustWorkspace",
+      "beta",
+      { alpha: "0.9.0", beta: "0.5.0-rc.1", shared: "0.5.0-rc.1" },
+    ],
+  ] as const)("%s", async (_case, layout, cargoPackage, versions) => {
+    const copy = layoutCopy(layout);
+    cleanups.push(copy.remove);
+    const files = await readProject(copy.path);
+    writeTree(copy.path, patchVersion(files, readManifest(files, { cargoPackage }), "0.5.0-rc.1"));
+    expect(await lockedVersions(copy.path)).toEqual(versions);
+  });
+
+  test("manifest-path with a version of the crate's own", async () => {
+    const copy = layoutCopy("manifestPath");
+    cleanups.push(copy.remove);
+    const member = join(copy.path, "crates", "lintkit", "Cargo.toml");
+    writeFileSync(
+      member,
+      readFileSync(member, "utf8").replace("version.workspace = true", 'version = "0.4.0"'),
+    );
+    const files = await readProject(copy.path);
+    const patched = patchVersion(files, readManifest(files), "0.5.0");
+    expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "crates/lintkit/Cargo.toml"]);
+    writeTree(copy.path, patched);
+    expect(await lockedVersions(copy.path)).toMatchObject({
+      lintkit: "0.5.0",
+      "lintkit-core": "0.4.0",
+    });
   });
 
   test("a workspace with inherited versions, locked by cargo itself", async () => {

@@ -29,7 +29,7 @@ pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]
 `;
 
 function facts(cargoToml: string, locked: [string, string][], features = ["pyo3"]) {
-  return pyo3Facts(parseToml("Cargo.toml", cargoToml), lock(locked), features);
+  return pyo3Facts(parseToml("Cargo.toml", cargoToml), "Cargo.toml", lock(locked), features);
 }
 
 function refusal(run: () => unknown): string {
@@ -96,6 +96,8 @@ describe("the Windows wheel and pyo3's import library", () => {
       rustToolchain: null,
       members: {},
       sourceFiles: ["src/main.rs"],
+      maturinManifest: null,
+      pythonPackages: [],
     };
     expect(refusal(() => buildReleasePlan({ files, tag: "v0.1.5" }))).toContain(
       "pyo3 0.23.5 (Cargo.lock) links the Windows",

@@ -28,6 +28,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
       to: "0.1.5",
+      pyproject: null,
       files: ["Cargo.toml", "Cargo.lock"],
     });
     expect(plan.project).toMatchObject({
@@ -70,8 +71,10 @@ describe("buildReleasePlan on the sample crate", async () => {
       project: "sample-usage",
       distName: "sample_usage",
       version: "0.1.5",
-      abi3: "cp38",
+      bindings: "pyo3",
+      wheelTags: { python: "cp38", abi: "abi3" },
       features: ["pyo3"],
+      executables: [],
       moduleName: "sample_usage._native",
       sdist: "sample_usage-0.1.5.tar.gz",
     });
@@ -176,20 +179,19 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(() => buildReleasePlan({ files, ...input })).toThrow(message);
   });
 
-  test("a static pyproject version that disagrees with the tag is refused", () => {
+  test("a static pyproject version is patched to the tag's PEP 440 spelling", () => {
     const pyprojectToml = (files.pyprojectToml as string).replace(
       'dynamic = ["version"]',
       'version = "0.1.0"',
     );
-    expect(() => buildReleasePlan({ files: { ...files, pyprojectToml }, tag: "v0.1.5" })).toThrow(
-      'pyproject.toml sets version = "0.1.0" but the tag v0.1.5 means 0.1.5',
-    );
-    // Agreeing with the tag's PEP 440 spelling is fine.
-    const agreeing = pyprojectToml.replace('version = "0.1.0"', 'version = "0.1.5rc2"');
-    expect(
-      buildReleasePlan({ files: { ...files, pyprojectToml: agreeing }, tag: "v0.1.5-rc.2" }).python
-        ?.version,
-    ).toBe("0.1.5rc2");
+    const plan = buildReleasePlan({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
+    expect(plan.versionPatch).toEqual({
+      from: "0.1.0",
+      to: "0.1.5-rc.2",
+      pyproject: { from: "0.1.0", to: "0.1.5rc2" },
+      files: ["Cargo.toml", "Cargo.lock", "pyproject.toml"],
+    });
+    expect(plan.python?.version).toBe("0.1.5rc2");
   });
 
   test("a Python extension without abi3 is refused with the fix", () => {

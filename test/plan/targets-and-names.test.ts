@@ -63,7 +63,7 @@ describe("artifact names", () => {
   });
 
   test("wheels and sdists use the normalised distribution name and PEP 440 version", () => {
-    expect(wheelName("codex_usage", "1.0.0rc1", "cp38", linux)).toBe(
+    expect(wheelName("codex_usage", "1.0.0rc1", { python: "cp38", abi: "abi3" }, linux)).toBe(
       "codex_usage-1.0.0rc1-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
     );
     expect(sdistName("codex_usage", "0.1.5")).toBe("codex_usage-0.1.5.tar.gz");

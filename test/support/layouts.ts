@@ -1,0 +1,53 @@
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { ProjectFiles } from "../../src/plan/manifest.js";
+import { REPO_ROOT, readProject, scratchDir, writeTree } from "./projects.js";
+
+/**
+ * Project layouts besides the sample crate, each shaped like the real projects named, under
+ * test/fixtures/ (Cargo.lock written by cargo itself):
+ * - binBindings: py-spy's shape, a root package shipped as a maturin `bin` wheel; the PyPI
+ *   name (tracewatch-cli), the crate (tracewatch) and the executable (twatch) all differ; a
+ *   static pyproject.toml version.
+ * - manifestPath: uv's and ruff's shape, a virtual workspace whose root pyproject.toml builds
+ *   a `bin` wheel from crates/lintkit (two executables, version from [workspace.package]),
+ *   with python-source and module-name; another member has a binary, one is excluded.
+ * - pureRustWorkspace: no pyproject.toml; two members with binaries (alpha with its own
+ *   version, beta inheriting the workspace's), released with --cargo-package.
+ */
+export const LAYOUTS = {
+  binBindings: join(REPO_ROOT, "test", "fixtures", "bin-bindings"),
+  manifestPath: join(REPO_ROOT, "test", "fixtures", "manifest-path"),
+  pureRustWorkspace: join(REPO_ROOT, "test", "fixtures", "pure-rust-workspace"),
+} as const;
+
+export type Layout = keyof typeof LAYOUTS;
+
+/** A copy of a layout, with files replaced (text) or removed (null); the caller removes it. */
+export function layoutCopy(
+  layout: Layout,
+  changes: Record<string, string | null> = {},
+): { path: string; remove: () => void } {
+  const copy = scratchDir(`layout-${layout}`);
+  cpSync(LAYOUTS[layout], copy.path, { recursive: true });
+  const removed = Object.keys(changes).filter((path) => changes[path] === null);
+  for (const path of removed) rmSync(join(copy.path, path), { recursive: true, force: true });
+  writeTree(
+    copy.path,
+    Object.fromEntries(Object.entries(changes).filter((e): e is [string, string] => e[1] !== null)),
+  );
+  return copy;
+}
+
+/** The project files of a layout with changes, read as the pipeline reads them. */
+export async function layoutFiles(
+  layout: Layout,
+  changes: Record<string, string | null> = {},
+): Promise<ProjectFiles> {
+  const copy = layoutCopy(layout, changes);
+  try {
+    return await readProject(copy.path);
+  } finally {
+    copy.remove();
+  }
+}
