@@ -1,7 +1,7 @@
 /**
  * Prints the release plan for a project directory without any Dagger engine:
  *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
- *     [--image-name <name>] [--registry <host>] [--latest-on-release]
+ *     [--image-name <name>] [--registry <host>] [--latest-on-release] [--cargo-package <name>]
  * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
  */
 import { resolve } from "node:path";
@@ -12,7 +12,8 @@ import { localSourceReader } from "./local-source.js";
 
 const USAGE =
   "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
-  "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release]";
+  "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release] " +
+  "[--cargo-package <name>]";
 
 async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<string> {
       "image-name": { type: "string" },
       registry: { type: "string" },
       "latest-on-release": { type: "boolean", default: false },
+      "cargo-package": { type: "string" },
     },
     strict: true,
   });
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<string> {
     imageName: values["image-name"],
     registry: values.registry,
     latestOnRelease: values["latest-on-release"],
+    cargoPackage: values["cargo-package"],
   });
   return JSON.stringify(plan, null, 2);
 }

@@ -21,14 +21,16 @@ import { SOURCE_IGNORE } from "./stages/source-ignore.js";
 import { enginePlatform } from "./stages/toolchain.js";
 
 /**
- * Releases a Rust CLI with PyO3 bindings from containers: cross-compiled binaries and archives,
- * a GitHub Release, maturin wheels for PyPI and a multi-arch image on ghcr.io.
+ * Releases a Rust CLI with PyO3 bindings (or maturin "bin" wheels, or none) from containers:
+ * cross-compiled binaries and archives, a GitHub Release, maturin wheels for PyPI and a
+ * multi-arch image on ghcr.io.
  */
 @object()
 export class RustRelease {
   source: Directory;
   // Never null: the SDK cannot serialise a null field of the object's state.
   sourceDateEpoch?: number;
+  cargoPackage?: string;
 
   constructor(
     /**
@@ -42,16 +44,29 @@ export class RustRelease {
      * (`git log -1 --format=%ct`). Default: 1980-01-01, so builds are reproducible either way.
      */
     sourceDateEpoch?: number,
+    /**
+     * The Cargo package to release, when the source is a workspace: its binaries are built and
+     * archived (cargo's --package; a flag named --package cannot be declared in TypeScript).
+     * Default: the package pyproject.toml's maturin builds, else the root package, else the
+     * only member with binaries.
+     */
+    cargoPackage?: string,
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
+    this.cargoPackage = cargoPackage;
+  }
+
+  /** The module-level flags every build passes on. */
+  private project() {
+    return {
+      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      cargoPackage: this.cargoPackage ?? null,
+    };
   }
 
   private context(tag?: string) {
-    return buildContext(this.source, {
-      tag: tag ?? null,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
-    });
+    return buildContext(this.source, { tag: tag ?? null, ...this.project() });
   }
 
   /** The target for --target, or the engine host's Linux target. */
@@ -84,6 +99,7 @@ export class RustRelease {
       imageName: imageName ?? null,
       registry,
       latestOnRelease,
+      cargoPackage: this.cargoPackage ?? null,
     });
     return JSON.stringify(plan, null, 2);
   }
@@ -155,7 +171,7 @@ export class RustRelease {
       tag: tag ?? null,
       sha: sha ?? null,
       repository: repository ?? null,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
@@ -194,12 +210,12 @@ export class RustRelease {
       registry,
       latestOnRelease,
       dryRun,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
   /**
-   * Builds and checks the abi3 wheel of one target, or of all five:
+   * Builds and checks the wheel (abi3 extension or "bin" executable) of one target, or of all five:
    * `dagger call wheels --target aarch64-apple-darwin export --path ./dist`.
    */
   @func()
@@ -214,7 +230,7 @@ export class RustRelease {
       tag: tag ?? null,
       wheels: true,
       sdist: false,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
@@ -229,7 +245,7 @@ export class RustRelease {
       tag: tag ?? null,
       wheels: false,
       sdist: true,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
@@ -247,7 +263,7 @@ export class RustRelease {
       tag: tag ?? null,
       wheels: true,
       sdist: true,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
@@ -286,7 +302,7 @@ export class RustRelease {
       dryRun,
       pypiUrl: pypiUrl ?? null,
       testPypiUrl: testPypiUrl ?? null,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 
@@ -364,7 +380,7 @@ export class RustRelease {
       skipPypi,
       skipTestPypi,
       dryRun,
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
+      ...this.project(),
     });
   }
 }

@@ -23,6 +23,7 @@ import { enginePlatform } from "../stages/toolchain.js";
 
 export interface SingleImageOptions {
   platform: string | null;
+  cargoPackage: string | null;
   tag: string | null;
   sha: string | null;
   repository: string | null;
@@ -41,6 +42,7 @@ export async function singleImage(
 }
 
 export interface ImagePublishOptions {
+  cargoPackage: string | null;
   /** A release tag; without one this is a main-branch build (`latest` and `sha-<7>`). */
   tag: string | null;
   sha: string;

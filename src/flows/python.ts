@@ -219,6 +219,7 @@ export async function publishPythonDist(
 
 export interface PythonBuildOptions {
   tag: string | null;
+  cargoPackage: string | null;
   /** One target's wheel; null for all five. */
   target: string | null;
   wheels: boolean;
@@ -242,6 +243,7 @@ export async function buildPython(
 
 export interface PythonPublishOptions extends PythonCredentials, IndexOverrides {
   tag: string;
+  cargoPackage: string | null;
   skipTestPypi: boolean;
   dryRun: boolean;
   sourceDateEpoch: number | null;

@@ -29,6 +29,7 @@ import { ReleaseReport } from "./report.js";
 
 export interface ReleaseOptions extends PythonCredentials, IndexOverrides {
   tag: string;
+  cargoPackage: string | null;
   sha: string | null;
   repository: string | null;
   githubToken: Secret | null;
@@ -75,6 +76,7 @@ async function preflight(source: Directory, options: ReleaseOptions): Promise<Pr
   const plan = buildReleasePlan({
     files,
     tag: options.tag,
+    cargoPackage: options.cargoPackage,
     commit: options.sha,
     repository: options.repository,
     imageName: options.imageName,

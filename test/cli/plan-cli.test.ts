@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { describe, expect, test } from "vitest";
 import { buildReleasePlan } from "../../src/plan/release-plan.js";
+import { LAYOUTS } from "../support/layouts.js";
 import { EXAMPLE_DIR, REPO_ROOT, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -42,8 +43,30 @@ describe("npm run plan", () => {
     expect(JSON.parse(stdout)).toEqual(expected);
   });
 
+  test("--cargo-package chooses the workspace package to release", async () => {
+    const { code, stdout } = await npmRunPlan([
+      "--source",
+      LAYOUTS.pureRustWorkspace,
+      "--tag",
+      "v1.3.0",
+      "--cargo-package",
+      "beta",
+    ]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout);
+    expect([plan.project.packageName, plan.project.bins, plan.python]).toEqual([
+      "beta",
+      ["beta", "beta-admin"],
+      null,
+    ]);
+  });
+
   test.each([
     [["--tag", "v1.2"], 'error: invalid tag "v1.2": it has 2 version number(s)'],
+    [
+      ["--source", LAYOUTS.pureRustWorkspace, "--tag", "v1.3.0"],
+      "several packages that have binaries: alpha, beta. Choose the one to release with --cargo-package <name>",
+    ],
     [["--tag", "v1.2.3+meta"], "build metadata (+...) is not allowed"],
     [["--source", "/nonexistent-project", "--tag", "v1.2.3"], "the source has no Cargo.toml"],
     [["--tag", "v1.2.3", "--repository", "no-slash"], 'invalid repository "no-slash"'],

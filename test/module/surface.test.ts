@@ -37,6 +37,7 @@ describe("the module's CLI surface", () => {
     expect(flags({ args: main?.constructorArgs ?? [] })).toEqual([
       "--source Directory = /example",
       "--source-date-epoch Int?",
+      "--cargo-package String?",
     ]);
     // The scanner resolved the imported constant: the engine applies exactly these patterns.
     expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);
