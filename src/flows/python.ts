@@ -262,9 +262,10 @@ export async function publishPython(
     testPypi: options.skipTestPypi,
     pypi: false,
   });
-  if (!options.dryRun) requireUploads(destinations);
+  // A project without Python is told so before it is asked for credentials.
   const ctx = await buildContext(source, options);
   const plan = pythonPlanFor(ctx);
+  if (!options.dryRun) requireUploads(destinations);
   const dist = await pythonDist(ctx, TARGETS, {
     sdist: true,
     nativePlatform: await enginePlatform(),

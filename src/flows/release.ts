@@ -287,13 +287,15 @@ export async function release(source: Directory, options: ReleaseOptions): Promi
     await step(report, "Image", state, () => pushImage(artifacts, pre, options, report));
   }
 
-  if (options.skipPypi) report.add("PyPI", "-", "skipped", "--skip-pypi");
-  else if (!artifacts.python) report.add("PyPI", "-", "skipped", "no maturin pyproject.toml");
-  else if (state.stopped) {
+  if (!plan.python) {
+    report.add("PyPI", "-", "not applicable", "the project has no maturin pyproject.toml");
+  } else if (options.skipPypi || !artifacts.python) {
+    report.add("PyPI", "-", "skipped", "--skip-pypi");
+  } else if (state.stopped) {
     for (const { index } of pre.python) {
       report.add(index.name, "-", "skipped", `${state.stopped} failed first`);
     }
-  } else if (plan.python) {
+  } else {
     const project = { name: plan.python.project, version: plan.python.version };
     await publishPythonDist(
       artifacts.ctx,

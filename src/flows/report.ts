@@ -1,5 +1,11 @@
 /** What happened to one artifact at one destination. */
-export type Outcome = "published" | "already there" | "would publish" | "skipped" | "failed";
+export type Outcome =
+  | "published"
+  | "already there"
+  | "would publish"
+  | "skipped"
+  | "not applicable"
+  | "failed";
 
 export interface ReportEntry {
   destination: string;

@@ -1,0 +1,295 @@
+import { posix } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { IMAGES } from "../../src/stages/images.js";
+import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
+import { execContainer } from "../harness/engine.js";
+import type { Answers } from "../harness/evaluator.js";
+import type { ExecRecord } from "../harness/model.js";
+import { isCompile, isMaturin, isMaturinBuild } from "../support/execs.js";
+import { LAYOUTS } from "../support/layouts.js";
+
+/**
+ * `dagger call --source <layout> wheels / python-dist / release --dry-run` on the fixtures shaped
+ * like py-spy (bin bindings) and like uv/ruff (manifest-path), and a pure Rust workspace:
+ * what each would run, with the argv, the checks and the wheel names the plan predicts.
+ */
+
+const TAG = "v0.5.0-rc.1";
+const HOST = findTarget("x86_64-unknown-linux-gnu");
+
+/** The wheel of each target, as a real maturin build names it (see the replay tests). */
+const WHEELS = {
+  binBindings: (t: (typeof TARGETS)[number]) =>
+    `tracewatch_cli-0.5.0rc1-py3-none-${t.wheelPlatformTag}.whl`,
+  manifestPath: (t: (typeof TARGETS)[number]) =>
+    `lintkit-0.5.0rc1-py3-none-${t.wheelPlatformTag}.whl`,
+};
+const SDISTS = {
+  binBindings: "tracewatch_cli-0.5.0rc1.tar.gz",
+  manifestPath: "lintkit-0.5.0rc1.tar.gz",
+};
+
+/** What maturin writes for a layout, and what its CLI answers to --version. */
+function built(layout: keyof typeof WHEELS, cli: string): Answers {
+  return {
+    entries: ({ path }) => {
+      const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
+      if (triple) return [WHEELS[layout](findTarget(triple))];
+      return path === "/sdist" ? [SDISTS[layout]] : undefined;
+    },
+    file: ({ path }) => `bytes of ${posix.basename(path)}`,
+    exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: `${cli} 0.5.0-rc.1\n` } : undefined),
+  };
+}
+
+const source = (path: string): Record<string, ArgValue> => ({ source: directoryArg(path) });
+const isCheckDist = (e: ExecRecord) => e.argv[2]?.includes("email.parser") === true;
+const isSmoke = (e: ExecRecord) => e.argv[2]?.includes("venv.create") === true;
+const specOf = (e: ExecRecord | undefined) => JSON.parse(e?.argv[3] ?? "null");
+
+const mod = new ModuleUnderTest();
+beforeAll(() => mod.start());
+afterAll(() => mod.stop());
+
+describe("bin bindings (py-spy's shape)", () => {
+  test("wheels --target: maturin at the root, a py3-none wheel checked for its executable, which the smoke test runs", async () => {
+    const outcome = await mod.call(
+      "wheels",
+      { target: HOST.triple, tag: TAG },
+      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const builds = outcome.model.execs.filter(isMaturinBuild);
+    expect(builds.map((e) => [e.argv, e.workdir])).toEqual([
+      [maturinBuildCommand(HOST, `/wheels/${HOST.triple}`), "/src"],
+    ]);
+    // maturin reads the tag's PEP 440 version from the patched pyproject.toml.
+    const index = outcome.model.execs.indexOf(builds[0] as ExecRecord);
+    expect(execContainer(mod.engine, index).text("/src/pyproject.toml")).toContain(
+      'version = "0.5.0rc1"',
+    );
+    const wheel = `/dist/${WHEELS.binBindings(HOST)}`;
+    expect(specOf(outcome.model.execs.find(isCheckDist))).toEqual({
+      version: "0.5.0rc1",
+      project: "tracewatch-cli",
+      wheels: [
+        {
+          path: wheel,
+          platformTag: HOST.wheelPlatformTag,
+          pythonTag: "py3",
+          abiTag: "none",
+          executables: ["twatch"],
+        },
+      ],
+      sdist: null,
+    });
+    expect(specOf(outcome.model.execs.find(isSmoke))).toEqual({
+      importName: null,
+      script: "twatch",
+      wheel: `/wheel/${WHEELS.binBindings(HOST)}`,
+      version: "0.5.0-rc.1",
+    });
+  });
+
+  test("wheels --target x86_64-pc-windows-msvc: the executable is twatch.exe, no pyo3 features", async () => {
+    const windows = findTarget("x86_64-pc-windows-msvc");
+    const outcome = await mod.call(
+      "wheels",
+      { target: windows.triple, tag: TAG },
+      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const build = outcome.model.execs.find(isMaturinBuild);
+    expect(build?.argv).toEqual(maturinBuildCommand(windows, `/wheels/${windows.triple}`));
+    expect(build?.image).toBe(IMAGES.xwin);
+    expect(specOf(outcome.model.execs.find(isCheckDist)).wheels[0]).toMatchObject({
+      path: `/dist/${WHEELS.binBindings(windows)}`,
+      executables: ["twatch.exe"],
+    });
+  });
+
+  test("python-dist: five wheels and the sdist, named from the PyPI project", async () => {
+    const outcome = await mod.call(
+      "pythonDist",
+      { tag: TAG },
+      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
+    );
+    expect(outcome.error).toBeUndefined();
+    // The five builds run concurrently: in no particular order.
+    const builds = outcome.model.execs.filter(isMaturinBuild).map((e) => e.argv);
+    expect(builds).toHaveLength(5);
+    for (const t of TARGETS) {
+      expect(builds).toContainEqual(maturinBuildCommand(t, `/wheels/${t.triple}`));
+    }
+    expect(outcome.model.execs.map((e) => e.argv)).toContainEqual(maturinSdistCommand("/sdist"));
+    const spec = specOf(outcome.model.execs.find(isCheckDist));
+    expect(spec.wheels.map((w: { path: string }) => w.path)).toEqual([
+      "/dist/tracewatch_cli-0.5.0rc1-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+      "/dist/tracewatch_cli-0.5.0rc1-py3-none-manylinux2014_aarch64.manylinux_2_17_aarch64.whl",
+      "/dist/tracewatch_cli-0.5.0rc1-py3-none-macosx_10_12_x86_64.whl",
+      "/dist/tracewatch_cli-0.5.0rc1-py3-none-macosx_11_0_arm64.whl",
+      "/dist/tracewatch_cli-0.5.0rc1-py3-none-win_amd64.whl",
+    ]);
+    expect(spec.sdist).toEqual({ path: `/dist/${SDISTS.binBindings}` });
+    expect(outcome.model.execs.filter(isSmoke)).toHaveLength(1);
+  });
+
+  test("release --dry-run: archives named after the executable, wheels for both indexes", async () => {
+    const outcome = await mod.call(
+      "release",
+      { tag: TAG, dryRun: true },
+      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const compiles = outcome.model.execs.filter(isCompile).map((e) => e.argv[2]);
+    expect(compiles).toHaveLength(5);
+    for (const t of TARGETS) {
+      expect(compiles).toContainEqual(
+        expect.stringContaining(`--target ${t.buildTarget} --bin twatch\n`),
+      );
+    }
+    const report = String(outcome.value);
+    expect(report).toMatch(/^Dry run: Release v0\.5\.0-rc\.1 of tracewatch /);
+    for (const t of TARGETS) {
+      expect(report).toMatch(new RegExp(`would publish\\s+twatch-${t.triple}\\.${t.archive}`));
+    }
+    for (const index of ["TestPyPI", "PyPI"]) {
+      const section = report.split(`\n${index} (`)[1] ?? "";
+      for (const name of [...TARGETS.map(WHEELS.binBindings), SDISTS.binBindings]) {
+        expect(section).toContain(`would publish  ${name}`);
+      }
+    }
+  });
+});
+
+describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
+  test("wheels --target: maturin at the root reads manifest-path; the smoke test imports the shipped package", async () => {
+    const outcome = await mod.call(
+      "wheels",
+      { target: HOST.triple, tag: TAG },
+      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const build = outcome.model.execs.find(isMaturinBuild);
+    expect([build?.argv, build?.workdir]).toEqual([
+      maturinBuildCommand(HOST, `/wheels/${HOST.triple}`),
+      "/src",
+    ]);
+    const index = outcome.model.execs.indexOf(build as ExecRecord);
+    expect(execContainer(mod.engine, index).files("/src")).toEqual(
+      expect.arrayContaining([
+        "pyproject.toml",
+        "crates/lintkit/Cargo.toml",
+        "python/lintkit/__init__.py",
+      ]),
+    );
+    expect(specOf(outcome.model.execs.find(isCheckDist)).wheels).toEqual([
+      {
+        path: `/dist/${WHEELS.manifestPath(HOST)}`,
+        platformTag: HOST.wheelPlatformTag,
+        pythonTag: "py3",
+        abiTag: "none",
+        executables: ["lintkit", "lintkitx"],
+      },
+    ]);
+    expect(specOf(outcome.model.execs.find(isSmoke))).toMatchObject({
+      importName: "lintkit",
+      script: "lintkit",
+      version: "0.5.0-rc.1",
+    });
+  });
+
+  test("python-dist: five wheels and the sdist of lintkit", async () => {
+    const outcome = await mod.call(
+      "pythonDist",
+      { tag: TAG },
+      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.model.execs.filter(isMaturinBuild)).toHaveLength(5);
+    const spec = specOf(outcome.model.execs.find(isCheckDist));
+    expect(spec.project).toBe("lintkit");
+    expect(spec.wheels.map((w: { path: string }) => w.path)).toEqual([
+      "/dist/lintkit-0.5.0rc1-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+      "/dist/lintkit-0.5.0rc1-py3-none-manylinux2014_aarch64.manylinux_2_17_aarch64.whl",
+      "/dist/lintkit-0.5.0rc1-py3-none-macosx_10_12_x86_64.whl",
+      "/dist/lintkit-0.5.0rc1-py3-none-macosx_11_0_arm64.whl",
+      "/dist/lintkit-0.5.0rc1-py3-none-win_amd64.whl",
+    ]);
+    expect(spec.sdist).toEqual({ path: `/dist/${SDISTS.manifestPath}` });
+  });
+
+  test("release --dry-run: the member's two binaries in every archive; its wheels for PyPI", async () => {
+    const outcome = await mod.call(
+      "release",
+      { tag: TAG, dryRun: true },
+      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
+    );
+    expect(outcome.error).toBeUndefined();
+    const compiles = outcome.model.execs.filter(isCompile);
+    expect(compiles).toHaveLength(5);
+    for (const compile of compiles) {
+      expect(compile.argv[2]).toContain("--bin lintkit --bin lintkitx\n");
+    }
+    const report = String(outcome.value);
+    expect(report).toMatch(/would publish\s+lintkit-x86_64-pc-windows-msvc\.zip/);
+    expect(report).toMatch(/would publish\s+ghcr\.io\/example\/lintkit:v0\.5\.0-rc\.1/);
+    expect(report).toContain(`would publish  ${WHEELS.manifestPath(HOST)}`);
+    expect(report).toContain(`would publish  ${SDISTS.manifestPath}`);
+  });
+});
+
+describe("a pure Rust workspace, released with --cargo-package", () => {
+  const beta = (): Record<string, ArgValue> => ({
+    ...source(LAYOUTS.pureRustWorkspace),
+    cargoPackage: "beta",
+  });
+  const betaVersion: Answers = {
+    exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: "beta 1.3.0\n" } : undefined),
+  };
+
+  test("release --dry-run: beta's binaries, PyPI not applicable, nothing for maturin", async () => {
+    const outcome = await mod.call(
+      "release",
+      { tag: "v1.3.0", dryRun: true },
+      { module: beta(), answers: betaVersion },
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.model.execs.filter(isMaturin)).toEqual([]);
+    expect(outcome.model.execs.filter(isCompile)[0]?.argv[2]).toContain(
+      "--bin beta --bin beta-admin",
+    );
+    const report = String(outcome.value);
+    expect(report).toMatch(/would publish\s+beta-x86_64-unknown-linux-gnu\.tar\.gz/);
+    expect(report).toMatch(
+      /\nPyPI\n\s+not applicable\s+-\s+the project has no maturin pyproject\.toml\n/,
+    );
+    expect(report).not.toContain("TestPyPI");
+    expect(report.trim().endsWith("OK")).toBe(true);
+  });
+
+  test.each([
+    ["wheels", { tag: "v1.3.0" }],
+    ["sdist", {}],
+    ["publishPython", { tag: "v1.3.0" }],
+  ])(
+    "%s fails before any container: the project has no maturin pyproject.toml",
+    async (fn, args) => {
+      const outcome = await mod.call(fn, args, { module: beta() });
+      expect(outcome.error).toContain(
+        'the project has no maturin pyproject.toml (one with [build-system] build-backend = "maturin" next to Cargo.toml), so "beta" has no wheels or sdist to build',
+      );
+      expect(outcome.model.containers).toEqual([]);
+    },
+  );
+
+  test("without --cargo-package, the call fails naming the packages with binaries", async () => {
+    const outcome = await mod.call("build", {}, { module: source(LAYOUTS.pureRustWorkspace) });
+    expect(outcome.error).toContain(
+      "several packages that have binaries: alpha, beta. Choose the one to release with --cargo-package <name>",
+    );
+    expect(outcome.model.containers).toEqual([]);
+  });
+});
