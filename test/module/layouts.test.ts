@@ -45,6 +45,9 @@ function built(layout: keyof typeof WHEELS, cli: string): Answers {
 }
 
 const source = (path: string): Record<string, ArgValue> => ({ source: directoryArg(path) });
+
+/** The executable each Python layout's CLI is (what answers --version). */
+const CLI = { binBindings: "twatch", manifestPath: "lintkit" } as const;
 const isCheckDist = (e: ExecRecord) => e.argv[2]?.includes("email.parser") === true;
 const isSmoke = (e: ExecRecord) => e.argv[2]?.includes("venv.create") === true;
 const specOf = (e: ExecRecord | undefined) => JSON.parse(e?.argv[3] ?? "null");
@@ -53,14 +56,19 @@ const mod = new ModuleUnderTest();
 beforeAll(() => mod.start());
 afterAll(() => mod.stop());
 
+/** `dagger call --source <layout> <fn> <args>`, maturin and the CLI answering as real ones. */
+async function callOn(layout: keyof typeof WHEELS, fn: string, args: Record<string, ArgValue>) {
+  const outcome = await mod.call(fn, args, {
+    module: source(LAYOUTS[layout]),
+    answers: built(layout, CLI[layout]),
+  });
+  expect(outcome.error).toBeUndefined();
+  return outcome;
+}
+
 describe("bin bindings (py-spy's shape)", () => {
   test("wheels --target: maturin at the root, a py3-none wheel checked for its executable, which the smoke test runs", async () => {
-    const outcome = await mod.call(
-      "wheels",
-      { target: HOST.triple, tag: TAG },
-      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("binBindings", "wheels", { target: HOST.triple, tag: TAG });
     const builds = outcome.model.execs.filter(isMaturinBuild);
     expect(builds.map((e) => [e.argv, e.workdir])).toEqual([
       [maturinBuildCommand(HOST, `/wheels/${HOST.triple}`), "/src"],
@@ -95,12 +103,7 @@ describe("bin bindings (py-spy's shape)", () => {
 
   test("wheels --target x86_64-pc-windows-msvc: the executable is twatch.exe, no pyo3 features", async () => {
     const windows = findTarget("x86_64-pc-windows-msvc");
-    const outcome = await mod.call(
-      "wheels",
-      { target: windows.triple, tag: TAG },
-      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("binBindings", "wheels", { target: windows.triple, tag: TAG });
     const build = outcome.model.execs.find(isMaturinBuild);
     expect(build?.argv).toEqual(maturinBuildCommand(windows, `/wheels/${windows.triple}`));
     expect(build?.image).toBe(IMAGES.xwin);
@@ -111,12 +114,7 @@ describe("bin bindings (py-spy's shape)", () => {
   });
 
   test("python-dist: five wheels and the sdist, named from the PyPI project", async () => {
-    const outcome = await mod.call(
-      "pythonDist",
-      { tag: TAG },
-      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("binBindings", "pythonDist", { tag: TAG });
     // The five builds run concurrently: in no particular order.
     const builds = outcome.model.execs.filter(isMaturinBuild).map((e) => e.argv);
     expect(builds).toHaveLength(5);
@@ -137,12 +135,7 @@ describe("bin bindings (py-spy's shape)", () => {
   });
 
   test("release --dry-run: archives named after the executable, wheels for both indexes", async () => {
-    const outcome = await mod.call(
-      "release",
-      { tag: TAG, dryRun: true },
-      { module: source(LAYOUTS.binBindings), answers: built("binBindings", "twatch") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("binBindings", "release", { tag: TAG, dryRun: true });
     const compiles = outcome.model.execs.filter(isCompile).map((e) => e.argv[2]);
     expect(compiles).toHaveLength(5);
     for (const t of TARGETS) {
@@ -166,12 +159,7 @@ describe("bin bindings (py-spy's shape)", () => {
 
 describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
   test("wheels --target: maturin at the root reads manifest-path; the smoke test imports the shipped package", async () => {
-    const outcome = await mod.call(
-      "wheels",
-      { target: HOST.triple, tag: TAG },
-      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("manifestPath", "wheels", { target: HOST.triple, tag: TAG });
     const build = outcome.model.execs.find(isMaturinBuild);
     expect([build?.argv, build?.workdir]).toEqual([
       maturinBuildCommand(HOST, `/wheels/${HOST.triple}`),
@@ -202,12 +190,7 @@ describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
   });
 
   test("python-dist: five wheels and the sdist of lintkit", async () => {
-    const outcome = await mod.call(
-      "pythonDist",
-      { tag: TAG },
-      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("manifestPath", "pythonDist", { tag: TAG });
     expect(outcome.model.execs.filter(isMaturinBuild)).toHaveLength(5);
     const spec = specOf(outcome.model.execs.find(isCheckDist));
     expect(spec.project).toBe("lintkit");
@@ -222,12 +205,7 @@ describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
   });
 
   test("release --dry-run: the member's two binaries in every archive; its wheels for PyPI", async () => {
-    const outcome = await mod.call(
-      "release",
-      { tag: TAG, dryRun: true },
-      { module: source(LAYOUTS.manifestPath), answers: built("manifestPath", "lintkit") },
-    );
-    expect(outcome.error).toBeUndefined();
+    const outcome = await callOn("manifestPath", "release", { tag: TAG, dryRun: true });
     const compiles = outcome.model.execs.filter(isCompile);
     expect(compiles).toHaveLength(5);
     for (const compile of compiles) {
