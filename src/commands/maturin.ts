@@ -7,10 +7,11 @@ import type { Target } from "../plan/targets.js";
 export const MANYLINUX = "manylinux2014";
 
 /**
- * Builds the abi3 wheel for one target into `outDir`, run in the crate's directory. Features and
- * the module name are not repeated here: maturin reads them from pyproject's `[tool.maturin]`;
- * `extraFeatures` are added to them (pyo3's import library for Windows).
- * Zig targets link through zig (`--zig`); for `*-windows-msvc` maturin drives cargo-xwin itself
+ * Builds the wheel for one target into `outDir` (an abi3 extension, or the executables of a bin
+ * project), run where pyproject.toml is: maturin finds the crate there, or through its
+ * `manifest-path`. Features and the module name are not repeated here: maturin reads them from
+ * pyproject's `[tool.maturin]`; `extraFeatures` are added to them (pyo3's import library for
+ * Windows). Zig targets link through zig (`--zig`); for `*-windows-msvc` maturin drives cargo-xwin itself
  * when it runs on Linux. macOS wheels take their tag from MACOSX_DEPLOYMENT_TARGET, which the
  * toolchain container sets to `target.macosDeploymentTarget`. `--frozen`: the dependencies are
  * the vendored ones, as for the binaries.
@@ -39,7 +40,7 @@ export function maturinBuildCommand(
 }
 
 /**
- * Builds the sdist into `outDir`, run in the crate's directory. `outDir` must lie outside the
+ * Builds the sdist into `outDir`, run where pyproject.toml is. `outDir` must lie outside the
  * crate: without a `.git` to read ignores from, maturin packs every file under the crate (cargo's
  * package list), old wheels included.
  */

@@ -28,10 +28,10 @@ export interface SmokeTestSpec extends SmokeSubject {
 
 /**
  * Installs the wheel into a fresh venv without an index (offline, no dependencies), imports the
- * package from there (when it has one) and runs the script it installed: `--help` must succeed, and when the CLI has a
- * `--version` (exit code 0) it must print the release's version. The running interpreter's pip (>= 22.3)
- * installs into the venv with `--python`, which spares the seconds ensurepip takes. Standard
- * library and pip only: it runs in a plain python image.
+ * package from there (when it has one) and runs the script it installed: `--help` must succeed,
+ * and when the CLI has a `--version` (exit code 0) it must print the release's version. The
+ * running interpreter's pip (>= 22.3) installs into the venv with `--python`, which spares the
+ * seconds ensurepip takes. Standard library and pip only: it runs in a plain python image.
  */
 const SMOKE_SCRIPT = `
 import json

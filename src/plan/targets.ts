@@ -25,7 +25,7 @@ export interface Target {
    * maturin writes into the wheel tag, so binaries and wheels agree.
    */
   macosDeploymentTarget: string | null;
-  /** The platform part of the abi3 wheel tag maturin produces for this target. */
+  /** The platform part of the wheel tag maturin produces for this target (abi3 and bin alike). */
   wheelPlatformTag: string;
   /**
    * rustc flags this target's builds need to give the same bytes twice: lld-link stamps the

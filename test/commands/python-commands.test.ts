@@ -157,6 +157,9 @@ describe("checkDistCommand and smokeTestCommand refuse specs that cannot be chec
     expect(smokeTestCommand(spec).slice(0, 2)).toEqual(["python3", "-c"]);
     expect(() => smokeTestCommand({ ...spec, importName: "" })).toThrow("must be named");
     expect(() => smokeTestCommand({ ...spec, version: "" })).toThrow("must be named");
+    expect(() => smokeTestCommand({ ...spec, importName: null })).toThrow(
+      "nothing to import and nothing to run",
+    );
   });
 });
 
