@@ -59,7 +59,13 @@ function binaryNames(
   );
 }
 
-function cargoPackage(dir: string, manifestFile: string, manifest: Table, files: ProjectFiles) {
+/** The package a manifest declares, or null for a manifest without [package] (a virtual root). */
+function packageAt(
+  dir: string,
+  manifestFile: string,
+  manifest: Table,
+  files: ProjectFiles,
+): CargoPackage | null {
   const pkg = table(manifest, "package");
   if (!pkg) return null;
   const name = stringAt(pkg, "name");
@@ -78,9 +84,9 @@ function cargoPackage(dir: string, manifestFile: string, manifest: Table, files:
 export function projectPackages(root: Table, files: ProjectFiles): CargoPackage[] {
   const members = Object.entries(files.members).map(([dir, text]) => {
     const manifestFile = `${dir}/Cargo.toml`;
-    return cargoPackage(dir, manifestFile, parseToml(manifestFile, text), files);
+    return packageAt(dir, manifestFile, parseToml(manifestFile, text), files);
   });
-  return [cargoPackage("", "Cargo.toml", root, files), ...members].filter(
+  return [packageAt("", "Cargo.toml", root, files), ...members].filter(
     (p): p is CargoPackage => p !== null,
   );
 }

@@ -1,6 +1,6 @@
 import { PlanError } from "./errors.js";
 import { type ProjectFiles, parseToml } from "./manifest.js";
-import { pythonRootCandidates, readPyproject } from "./pyproject.js";
+import { type Pyproject, pythonRootCandidates, readPyproject } from "./pyproject.js";
 import { isTable, stringList } from "./toml.js";
 
 /**
@@ -39,8 +39,8 @@ async function memberDirectories(reader: SourceReader, cargoToml: string): Promi
  * The directories with an `__init__.py` directly below where maturin may find the project's
  * Python package: whether the wheel ships one decides what the smoke test imports.
  */
-async function pythonPackages(reader: SourceReader, pyprojectToml: string): Promise<string[]> {
-  const roots = pythonRootCandidates(readPyproject(pyprojectToml));
+async function pythonPackages(reader: SourceReader, pyproject: Pyproject): Promise<string[]> {
+  const roots = pythonRootCandidates(pyproject);
   const found = await Promise.all(roots.map((root) => reader.glob(under(root, "*/__init__.py"))));
   return found
     .flat()
@@ -51,9 +51,9 @@ async function pythonPackages(reader: SourceReader, pyprojectToml: string): Prom
 /** `[tool.maturin] manifest-path`, and whether the file is there. */
 async function maturinManifest(
   reader: SourceReader,
-  pyprojectToml: string,
+  pyproject: Pyproject,
 ): Promise<ProjectFiles["maturinManifest"]> {
-  const path = readPyproject(pyprojectToml).maturin.manifestPath;
+  const path = pyproject.maturin.manifestPath;
   if (path === null) return null;
   return { path, exists: (await reader.read(path)) !== null };
 }
@@ -81,6 +81,7 @@ export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFil
   const sourceFiles = (
     await Promise.all(["", ...Object.keys(members)].map((dir) => binarySources(reader, dir)))
   ).flat();
+  const pyproject = pyprojectToml === null ? null : readPyproject(pyprojectToml);
 
   return {
     cargoToml,
@@ -94,7 +95,7 @@ export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFil
           : null,
     members,
     sourceFiles,
-    maturinManifest: pyprojectToml === null ? null : await maturinManifest(reader, pyprojectToml),
-    pythonPackages: pyprojectToml === null ? [] : await pythonPackages(reader, pyprojectToml),
+    maturinManifest: pyproject === null ? null : await maturinManifest(reader, pyproject),
+    pythonPackages: pyproject === null ? [] : await pythonPackages(reader, pyproject),
   };
 }
