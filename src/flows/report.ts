@@ -1,5 +1,13 @@
 /** What happened to one artifact at one destination. */
-export type Outcome = "published" | "already there" | "would publish" | "skipped" | "failed";
+export type Outcome =
+  | "staged"
+  | "would stage"
+  | "published"
+  | "already there"
+  | "would publish"
+  | "skipped"
+  | "not applicable"
+  | "failed";
 
 export interface ReportEntry {
   destination: string;
