@@ -125,6 +125,7 @@ describe("the module's CLI surface", () => {
           "--test-pypi-url String?",
           "--dry-run Boolean = false",
           '--registry String = "ghcr.io"',
+          "--rebuild Boolean = false",
         ],
       },
     });
