@@ -2,7 +2,8 @@
  * `npm run bench [-- --rounds N --plan-rounds M]`: what starting the module costs on every
  * engine invocation. The SDK's scan() of src/ is compared with its scan of a one-function module
  * in fresh processes (as the engine runs it) and repeated in one process; `plan` is timed through
- * the harness end to end. Compare the ratios between runs: absolute times follow the machine's load.
+ * the harness end to end, and so is `release`, in full and resumed after a failed PyPI step.
+ * Compare the ratios between runs: absolute times follow the machine's load.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { clientGenFile, listModuleFiles, REPO_ROOT } from "../test/harness/modul
 import { onInterrupt } from "./interrupt.js";
 import { writeMinimalModule } from "./minimal-module.js";
 import { timePlan } from "./plan-timing.js";
+import { timeRelease } from "./release-timing.js";
 import { runScanJob, type ScannedModule } from "./scan-job.js";
 import { median } from "./stats.js";
 
@@ -68,6 +70,8 @@ try {
     progress(`plan through the harness ${round}/${planRounds}`);
     plans.push(await timePlan());
   }
+  progress("release through the harness: a full release, then a resumed one");
+  const release = await timeRelease();
 
   console.log(
     `SDK scan() of src/ (ours) and of a one-function module (minimal), median of ${rounds}`,
@@ -80,6 +84,11 @@ try {
   console.log(
     `plan through the harness, start to result, median of ${planRounds}: ` +
       `${Math.round(median(plans))} ms`,
+  );
+  console.log(
+    `release through the harness (fresh engine each): full ${Math.round(release.full)} ms, ` +
+      `resume after a failed PyPI step ${Math.round(release.resume)} ms, ` +
+      `resume/full ${(release.resume / release.full).toFixed(2)}`,
   );
 } finally {
   rmSync(scratch, { recursive: true, force: true });

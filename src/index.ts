@@ -307,8 +307,9 @@ export class RustRelease {
   }
 
   /**
-   * Releases a tag: preflight, build and check everything, then publish the GitHub Release, the
-   * image, TestPyPI and PyPI, and print a report. `dagger call release --tag v0.1.5 --dry-run`
+   * Releases a tag: builds and checks everything (or resumes what an earlier run staged), stages
+   * it on a draft GitHub Release, publishes the image, TestPyPI, PyPI, then the release, and
+   * prints a report. `dagger call release --tag v0.1.5 --dry-run`
    */
   @func({ cache: "never" })
   async release(
@@ -340,7 +341,7 @@ export class RustRelease {
     skipPypi = false,
     /** Publish to PyPI without TestPyPI first. */
     skipTestPypi = false,
-    /** Replace release assets whose content differs from this build (default: refuse). */
+    /** Replace staged or published files whose content differs from this build (default: refuse). */
     replaceChangedAssets = false,
     /** The image name under ghcr.io/<owner>/ (default: the repository name). */
     imageName?: string,
@@ -356,9 +357,12 @@ export class RustRelease {
     dryRun = false,
     /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
     registry = "ghcr.io",
+    /** Build and stage anew even when the tag's release already holds this run's staged files. */
+    rebuild = false,
   ): Promise<string> {
     return release(this.source, {
       registry,
+      rebuild,
       tag,
       sha: sha ?? null,
       repository: repository ?? null,

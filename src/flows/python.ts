@@ -96,12 +96,18 @@ export function requireUploads(destinations: readonly PythonDestination[]): void
   }
 }
 
+/** Distributions ready to upload: the files in the engine, and each one's sha256. */
+export interface UploadableDist {
+  directory: Directory;
+  files: { name: string; sha256: string }[];
+}
+
 /** The dist's files with their sha256, read from a copy exported into this runtime. */
-async function localDigests(dist: PythonDist): Promise<{ name: string; sha256: string }[]> {
+async function uploadable(dist: PythonDist): Promise<UploadableDist> {
   const dir = await mkdtemp(join(tmpdir(), "rust-release-python-"));
   try {
     await dist.directory.export(dir);
-    return await Promise.all(
+    const files = await Promise.all(
       dist.files.map(async (name) => ({
         name,
         sha256: createHash("sha256")
@@ -109,6 +115,7 @@ async function localDigests(dist: PythonDist): Promise<{ name: string; sha256: s
           .digest("hex"),
       })),
     );
+    return { directory: dist.directory, files };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -128,8 +135,7 @@ async function uploadSecret(destination: PythonDestination, upload: Upload): Pro
 /** Uploads the files the index lacks with uv; identical ones are skipped, changed ones refused. */
 async function publishToIndex(
   ctx: BuildContext,
-  dist: PythonDist,
-  local: { name: string; sha256: string }[],
+  dist: UploadableDist,
   destination: PythonDestination,
   project: { name: string; version: string },
   report: ReleaseReport,
@@ -138,6 +144,7 @@ async function publishToIndex(
   const where = `${index.name} (${index.webUrl}/project/${project.name}/${project.version}/)`;
   if (!upload) throw new PlanError(`no credentials for ${index.name}`);
   const existing = await existingFiles({ index, project: project.name, version: project.version });
+  const local = dist.files;
   const plan = planUploads(local, existing);
   if (plan.conflicts.length > 0) {
     throw uploadConflictError(plan.conflicts, {
@@ -186,25 +193,14 @@ async function publishToIndex(
  */
 export async function publishPythonDist(
   ctx: BuildContext,
-  dist: PythonDist,
+  dist: UploadableDist,
   destinations: readonly PythonDestination[],
   project: { name: string; version: string },
   report: ReleaseReport,
-  dryRun: boolean,
 ): Promise<boolean> {
-  if (dryRun) {
-    for (const { index, upload } of destinations) {
-      const how = upload ? `with ${upload.kind}` : "but no credentials were given";
-      for (const file of dist.files) {
-        report.add(`${index.name} (${index.uploadUrl})`, file, "would publish", how);
-      }
-    }
-    return true;
-  }
-  const local = await localDigests(dist);
   for (const [i, destination] of destinations.entries()) {
     try {
-      await publishToIndex(ctx, dist, local, destination, project, report);
+      await publishToIndex(ctx, dist, destination, project, report);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       report.add(destination.index.name, "-", "failed", message);
@@ -215,6 +211,20 @@ export async function publishPythonDist(
     }
   }
   return true;
+}
+
+/** A dry run's account of the uploads: every file at every index, and with what credentials. */
+export function reportPlannedUploads(
+  destinations: readonly PythonDestination[],
+  files: readonly string[],
+  report: ReleaseReport,
+): void {
+  for (const { index, upload } of destinations) {
+    const how = upload ? `with ${upload.kind}` : "but no credentials were given";
+    for (const file of files) {
+      report.add(`${index.name} (${index.uploadUrl})`, file, "would publish", how);
+    }
+  }
 }
 
 export interface PythonBuildOptions {
@@ -274,7 +284,11 @@ export async function publishPython(
     `${options.dryRun ? "Dry run: " : ""}Python distributions of ${plan.project} ${plan.version}`,
   );
   const project = { name: plan.project, version: plan.version };
-  const ok = await publishPythonDist(ctx, dist, destinations, project, report, options.dryRun);
+  if (options.dryRun) {
+    reportPlannedUploads(destinations, dist.files, report);
+    return report.render();
+  }
+  const ok = await publishPythonDist(ctx, await uploadable(dist), destinations, project, report);
   const text = report.render();
   if (!ok) throw new Error(text);
   return text;

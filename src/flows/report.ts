@@ -1,5 +1,7 @@
 /** What happened to one artifact at one destination. */
 export type Outcome =
+  | "staged"
+  | "would stage"
   | "published"
   | "already there"
   | "would publish"

@@ -1,13 +1,17 @@
-import { type Container, dag, type Secret } from "@dagger.io/dagger";
+import { type Container, dag, type Platform, type Secret } from "@dagger.io/dagger";
 
-export interface ImagePublication {
+/** How to log in to a registry: credentials reach the engine only as a Secret. */
+export interface RegistryLogin {
+  registry: string;
+  username: string;
+  password: Secret;
+}
+
+export interface ImagePublication extends RegistryLogin {
   /** Full references to push, e.g. ghcr.io/octo/app:v1.2.3. */
   references: string[];
   /** One container per platform; they form one multi-arch image. */
   variants: Container[];
-  registry: string;
-  username: string;
-  password: Secret;
 }
 
 /**
@@ -24,4 +28,40 @@ export async function publishImage(publication: ImagePublication): Promise<strin
     pushed.push(await publisher.publish(reference, { platformVariants: publication.variants }));
   }
   return pushed;
+}
+
+export const REVISION_LABEL = "org.opencontainers.image.revision";
+
+/** An engine error that means the reference is not in the registry (as opposed to a failure). */
+function isNotFound(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /not found|manifest unknown|name unknown|no match for platform/i.test(message);
+}
+
+/**
+ * The commit each platform of a reference was built from, as its revision label says, or null
+ * when the registry does not hold that reference (or that platform of it). Reading the image's
+ * config needs no pull of its layers.
+ */
+export async function pushedRevisions(
+  login: RegistryLogin,
+  reference: string,
+  platforms: readonly string[],
+): Promise<Record<string, string | null>> {
+  const revisions = await Promise.all(
+    platforms.map(async (platform) => {
+      try {
+        const revision = await dag
+          .container({ platform: platform as Platform })
+          .withRegistryAuth(login.registry, login.username, login.password)
+          .from(reference)
+          .label(REVISION_LABEL);
+        return [platform, revision || null] as const;
+      } catch (error) {
+        if (isNotFound(error)) return [platform, null] as const;
+        throw error;
+      }
+    }),
+  );
+  return Object.fromEntries(revisions);
 }

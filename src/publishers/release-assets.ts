@@ -39,22 +39,32 @@ export function listAssets(session: GithubSession, release: Release): Promise<Re
   );
 }
 
+/** An asset's bytes; a download whose hash differs from GitHub's digest is refused. */
+export async function downloadAsset(session: GithubSession, remote: RemoteAsset): Promise<Buffer> {
+  const { client, repository } = session;
+  const response = await githubStep(`downloading asset ${remote.name}`, repository, () =>
+    client.rest.repos.getReleaseAsset({
+      ...repository,
+      asset_id: remote.id,
+      headers: { accept: "application/octet-stream" },
+    }),
+  );
+  const bytes = Buffer.from(response.data as ArrayBuffer);
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (remote.digest?.startsWith("sha256:") && remote.digest !== `sha256:${sha256}`) {
+    throw new GithubPublishError(
+      `Downloading asset ${remote.name} gave sha256:${sha256}, but GitHub lists ${remote.digest}; ` +
+        "re-run (a transfer went wrong).",
+    );
+  }
+  return bytes;
+}
+
 /** The asset's sha256: GitHub's digest, or (older assets have none) the hash of a download. */
 async function remoteSha256(session: GithubSession, remote: RemoteAsset): Promise<string> {
   if (remote.digest?.startsWith("sha256:")) return remote.digest.slice("sha256:".length);
-  const { client, repository } = session;
-  const response = await githubStep(
-    `downloading asset ${remote.name} to compare it`,
-    repository,
-    () =>
-      client.rest.repos.getReleaseAsset({
-        ...repository,
-        asset_id: remote.id,
-        headers: { accept: "application/octet-stream" },
-      }),
-  );
-  const bytes = response.data as ArrayBuffer;
-  return createHash("sha256").update(Buffer.from(bytes)).digest("hex");
+  const bytes = await downloadAsset(session, remote);
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 export async function compareAsset(

@@ -10,6 +10,7 @@ import { archiveCommand, archiveEntries } from "../commands/archive.js";
 import { compileCommand, rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkBinaryCommand } from "../commands/check-binary.js";
 import { checksumCommand } from "../commands/checksums.js";
+import { extractCommand } from "../commands/extract.js";
 import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
 import { archiveName, binaryFileName, binaryOutputPath, CHECKSUM_FILE } from "../plan/names.js";
 import { primaryBinary } from "../plan/release-plan.js";
@@ -45,26 +46,64 @@ function toolsContainer(platform?: string): Container {
 }
 
 /**
- * Builds and verifies one target's binaries (macOS ones first get their deterministic UUID). The
- * returned files depend on the check, so nothing can export or publish a binary of the wrong
- * format, architecture or glibc floor.
+ * Verifies one target's binaries (macOS ones first get their deterministic UUID; a second pass
+ * changes nothing). The returned files depend on the check, so nothing can export or publish a
+ * binary of the wrong format, architecture or glibc floor.
  */
-export async function targetBinaries(ctx: BuildContext, target: Target): Promise<TargetBinaries> {
-  await requireMacosSdk(target);
-  const built = await explainFailure(() => compile(ctx, target).sync(), compileLabel(target));
-  const binaries = ctx.manifest.bins.map((bin) => {
-    const path = `${IN}/${binaryOutputPath(bin, target)}`;
-    let tools = toolsContainer().withFile(
-      path,
-      built.file(`${OUT}/${binaryFileName(bin, target)}`),
-    );
+async function checkedBinaries(
+  target: Target,
+  files: readonly { name: string; file: File }[],
+): Promise<TargetBinaries> {
+  const binaries = files.map(({ name, file }) => {
+    const path = `${IN}/${binaryOutputPath(name, target)}`;
+    let tools = toolsContainer().withFile(path, file);
     // zig leaves a UUID that differs between two clean builds; it becomes a hash of the rest.
     if (target.rewriteMachoUuid) tools = tools.withExec(normalizeMachoUuidCommand([path]));
     const checked = tools.withExec(checkBinaryCommand(target, path));
-    return { name: bin, file: checked.file(path), checked };
+    return { name, file: checked.file(path), checked };
   });
   await explainFailure(() => Promise.all(binaries.map((b) => b.checked.sync())));
   return { target, binaries: binaries.map(({ name, file }) => ({ name, file })) };
+}
+
+/** Builds and verifies one target's binaries. */
+export async function targetBinaries(ctx: BuildContext, target: Target): Promise<TargetBinaries> {
+  await requireMacosSdk(target);
+  const built = await explainFailure(() => compile(ctx, target).sync(), compileLabel(target));
+  return checkedBinaries(
+    target,
+    ctx.manifest.bins.map((bin) => ({
+      name: bin,
+      file: built.file(`${OUT}/${binaryFileName(bin, target)}`),
+    })),
+  );
+}
+
+/**
+ * The binaries inside one target's release archive (already verified against the staged
+ * manifest), checked again: what a resumed release builds its image from, without compiling.
+ */
+export async function archivedBinaries(
+  ctx: BuildContext,
+  target: Target,
+  archive: File,
+): Promise<TargetBinaries> {
+  const path = `${IN}/${archiveName(primaryBinary(ctx.manifest), target)}`;
+  const members = ctx.manifest.bins.map((bin) => ({
+    name: binaryFileName(bin, target),
+    output: `${OUT}/${binaryFileName(bin, target)}`,
+  }));
+  const extracted = toolsContainer()
+    .withFile(path, archive)
+    .withExec(extractCommand({ archive: path, format: target.archive, members }));
+  await explainFailure(() => extracted.sync());
+  return checkedBinaries(
+    target,
+    ctx.manifest.bins.map((bin, i) => ({
+      name: bin,
+      file: extracted.file(members[i]?.output ?? ""),
+    })),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
+import { extractCommand } from "../../src/commands/extract.js";
 import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
 import { archiveName } from "../../src/plan/names.js";
 import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
@@ -16,7 +17,7 @@ import {
   isMachoUuidStep,
   isVendor,
 } from "../support/execs.js";
-import type { FreshRoot } from "../support/fresh-root.js";
+import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
 import {
@@ -282,5 +283,46 @@ describe("the archives and SHA256SUMS, replayed", () => {
     expect(listing.stdout).toMatch(new RegExp(`^-rwxr-xr-x 0/0 .* 1980-01-01 00:00 ${BIN}$`, "m"));
     await run("tar", ["-xzf", name], { cwd: dir });
     expect((await run(join(dir, BIN), ["--version"])).stdout).toBe(`${BIN} 0.1.5\n`);
+  });
+
+  test("a resumed release gets each binary back out of its archive, byte for byte", async () => {
+    for (const target of TARGETS) {
+      const name = archiveName(BIN, target);
+      const binary = `${BIN}${target.exeSuffix}`;
+      const root = freshRoot();
+      roots.push(root);
+      // The stage's own paths: the archive under /in, the binary written to /out (no image has it).
+      const { stdout } = await root.run({
+        argv: extractCommand({
+          archive: `/in/${name}`,
+          format: target.archive,
+          members: [{ name: binary, output: `/out/${binary}` }],
+        }),
+        workdir: "/",
+        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+      });
+      expect(stdout).toBe(`extracted ${binary} -> /out/${binary}\n`);
+      const expected = builds[0]?.binaries.get(target.triple);
+      if (expected) expect(readFileSync(root.path(`/out/${binary}`)).equals(expected)).toBe(true);
+    }
+  });
+
+  test("an archive without the binary asked for is refused, naming both", async () => {
+    const target = findTarget("x86_64-unknown-linux-gnu");
+    const name = archiveName(BIN, target);
+    const root = freshRoot();
+    roots.push(root);
+    const message = await failureOf(
+      root.run({
+        argv: extractCommand({
+          archive: `/in/${name}`,
+          format: "tar.gz",
+          members: [{ name: "other-cli", output: "/out/other-cli" }],
+        }),
+        workdir: "/",
+        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+      }),
+    );
+    expect(message).toContain(`${name} has no file other-cli`);
   });
 });

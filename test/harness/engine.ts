@@ -5,8 +5,16 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, posix } from "node:path";
 import { type FieldNode, Kind, parse, type SelectionNode, type ValueNode } from "graphql";
 import { type Answers, EngineError, Evaluator, ExecFailure } from "./evaluator.js";
-import { emptyModel, type RecordedModel } from "./model.js";
+import { type ContainerSummary, emptyModel, type RecordedModel } from "./model.js";
 import { childKind, type Node, NodeStore, rootKind } from "./nodes.js";
+
+/**
+ * What a container registry holds: outside the engine, so it outlives the engine's cache (a
+ * second harness can share it, as two fresh engines share ghcr.io).
+ */
+export class FakeRegistry {
+  readonly images = new Map<string, { digest: string; variants: ContainerSummary[] }>();
+}
 
 /** The function call the engine is serving: what `currentFunctionCall` answers. */
 export interface Invocation {
@@ -63,6 +71,8 @@ export class FakeEngine {
   evaluator: Evaluator;
 
   invocation: Invocation | null = null;
+  /** Where pushes go and image labels are read from; replace it to share one between engines. */
+  registry = new FakeRegistry();
   /** What `dag.defaultPlatform()` answers: the engine host's platform. */
   defaultPlatform = "linux/amd64";
   /** Delay before each answer, so concurrent requests overlap and can be counted. */
@@ -287,6 +297,25 @@ export class FakeEngine {
       exitCode: (node) => this.evaluator.lastExec(node)?.exitCode ?? 0,
       platform: (node) => this.evaluator.container(node).platform,
       envVariable: (node, args) => this.evaluator.container(node).env[String(args.name)] ?? null,
+      label: (node, args) => {
+        const state = this.evaluator.container(node);
+        const name = String(args.name);
+        if (state.labels[name] !== undefined) return state.labels[name];
+        // A label of an image's config: read from the registry, as the engine resolves `from`.
+        const pushed = state.image ? this.registry.images.get(state.image) : undefined;
+        if (!pushed) {
+          throw new EngineError(
+            `failed to resolve source metadata for ${state.image}: ${state.image}: not found`,
+          );
+        }
+        const variant = pushed.variants.find((v) => v.platform === state.platform);
+        if (!variant) {
+          throw new EngineError(
+            `${state.image}: no match for platform ${state.platform} in manifest: not found`,
+          );
+        }
+        return variant.labels[name] ?? null;
+      },
       workdir: (node) => this.evaluator.container(node).workdir,
       user: (node) => this.evaluator.container(node).user ?? "",
       export: (node, args) => {
@@ -316,6 +345,7 @@ export class FakeEngine {
         };
         this.model.publishes.push(record);
         this.answers.publish?.(record);
+        this.registry.images.set(address, { digest, variants: summaries });
         return `${address}@${digest}`;
       },
     },

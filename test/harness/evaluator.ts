@@ -302,6 +302,11 @@ export class Evaluator {
     if (node.field === "hostDirectory") {
       return hostListing(String(a.path), (a.ignore as string[] | undefined) ?? []);
     }
+    // `dag.host().directory(path)` in a module: the module's runtime file system (here, this
+    // machine's, where the runtime process writes what it downloads).
+    if (node.parent?.kind === "Host" && node.field === "directory") {
+      return this.filtered(hostListing(String(a.path), []), a.include, a.exclude);
+    }
     if (node.parent === null) return new Map();
     if (node.parent.kind === "Container" && node.field === "directory") {
       return this.containerDirectory(node.parent, String(a.path));

@@ -134,7 +134,7 @@ describe("bin bindings (py-spy's shape)", () => {
     expect(outcome.model.execs.filter(isSmoke)).toHaveLength(1);
   });
 
-  test("release --dry-run: archives named after the executable, wheels for both indexes", async () => {
+  test("release --dry-run: archives named after the executable, staged with the wheels; wheels for both indexes", async () => {
     const outcome = await callOn("binBindings", "release", { tag: TAG, dryRun: true });
     const compiles = outcome.model.execs.filter(isCompile).map((e) => e.argv[2]);
     expect(compiles).toHaveLength(5);
@@ -146,7 +146,8 @@ describe("bin bindings (py-spy's shape)", () => {
     const report = String(outcome.value);
     expect(report).toMatch(/^Dry run: Release v0\.5\.0-rc\.1 of tracewatch /);
     for (const t of TARGETS) {
-      expect(report).toMatch(new RegExp(`would publish\\s+twatch-${t.triple}\\.${t.archive}`));
+      expect(report).toMatch(new RegExp(`would stage\\s+twatch-${t.triple}\\.${t.archive}`));
+      expect(report).toMatch(new RegExp(`would stage\\s+${WHEELS.binBindings(t)}`));
     }
     for (const index of ["TestPyPI", "PyPI"]) {
       const section = report.split(`\n${index} (`)[1] ?? "";
@@ -212,7 +213,7 @@ describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
       expect(compile.argv[2]).toContain("--bin lintkit --bin lintkitx\n");
     }
     const report = String(outcome.value);
-    expect(report).toMatch(/would publish\s+lintkit-x86_64-pc-windows-msvc\.zip/);
+    expect(report).toMatch(/would stage\s+lintkit-x86_64-pc-windows-msvc\.zip/);
     expect(report).toMatch(/would publish\s+ghcr\.io\/example\/lintkit:v0\.5\.0-rc\.1/);
     expect(report).toContain(`would publish  ${WHEELS.manifestPath(HOST)}`);
     expect(report).toContain(`would publish  ${SDISTS.manifestPath}`);
@@ -240,7 +241,7 @@ describe("a pure Rust workspace, released with --cargo-package", () => {
       "--bin beta --bin beta-admin",
     );
     const report = String(outcome.value);
-    expect(report).toMatch(/would publish\s+beta-x86_64-unknown-linux-gnu\.tar\.gz/);
+    expect(report).toMatch(/would stage\s+beta-x86_64-unknown-linux-gnu\.tar\.gz/);
     expect(report).toMatch(
       /\nPyPI\n\s+not applicable\s+-\s+the project has no maturin pyproject\.toml\n/,
     );

@@ -126,6 +126,7 @@ describe("the module's CLI surface", () => {
           "--test-pypi-url String?",
           "--dry-run Boolean = false",
           '--registry String = "ghcr.io"',
+          "--rebuild Boolean = false",
         ],
       },
     });

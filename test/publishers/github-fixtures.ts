@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GithubReleaseRequest, ReleaseAsset } from "../../src/publishers/github.js";
+import {
+  type GithubReleaseRequest,
+  publishStagedRelease,
+  type ReleaseAsset,
+  type StagedRelease,
+  stageGithubRelease,
+} from "../../src/publishers/github.js";
 import { FakeGithubApi, type FakeGithubOptions } from "../fakes/github-api.js";
 
 export const TOKEN = "ghp_fakeTokenValue0123456789abcdefXYZ";
@@ -94,4 +100,22 @@ export class GithubScenario {
       (r) => r.path.startsWith("/uploads/") && r.query.name === name,
     );
   }
+}
+
+/**
+ * Stages the release and publishes it at once, as the release does when no other destination
+ * comes between: the report is the staging's, with the published release's final URLs.
+ */
+export async function stageAndPublish(request: GithubReleaseRequest): Promise<StagedRelease> {
+  const staged = await stageGithubRelease({ ...request, manifest: null });
+  const published = await publishStagedRelease(request);
+  return {
+    ...staged,
+    url: published.url,
+    draft: false,
+    assets: staged.assets.map((asset) => ({
+      ...asset,
+      url: published.downloadUrls[asset.name] ?? asset.url,
+    })),
+  };
 }

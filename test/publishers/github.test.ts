@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import {
   GithubPublishError,
   inspectGithubRelease,
-  publishGithubRelease,
+  stageGithubRelease,
 } from "../../src/publishers/github.js";
 import type { FakeGithubOptions } from "../fakes/github-api.js";
 import {
@@ -11,6 +11,7 @@ import {
   COMMIT,
   GithubScenario,
   sha256,
+  stageAndPublish,
   TAG,
   TOKEN,
 } from "./github-fixtures.js";
@@ -42,11 +43,11 @@ function seededAssets(contents: Record<string, Buffer>) {
   return Object.entries(contents).map(([name, content]) => ({ name, content }));
 }
 
-describe("publishGithubRelease", () => {
+describe("stageGithubRelease, then publishStagedRelease", () => {
   test("first release: draft with generated notes, raw-byte uploads, then published", async () => {
     const s = await start();
     const { github } = s;
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     const releases = github.releasesForTag(TAG);
     expect(releases).toHaveLength(1);
@@ -114,7 +115,7 @@ describe("publishGithubRelease", () => {
     const assets = await s.assets();
     github.failUploads({ fromNth: 3, times: Number.POSITIVE_INFINITY });
 
-    const error = await failure(publishGithubRelease(s.request(assets)));
+    const error = await failure(stageAndPublish(s.request(assets)));
     expect(error.message).toContain(`uploading asset ${WHEEL} to release ${TAG} failed`);
     expect(error.message).toContain("HTTP 502");
     expect(error.message).toContain("re-run");
@@ -129,7 +130,7 @@ describe("publishGithubRelease", () => {
 
     github.clearFaults();
     const rerun = s.mark();
-    const report = await publishGithubRelease(s.request(assets));
+    const report = await stageAndPublish(s.request(assets));
 
     const log = rerun();
     expect(log.map((r) => `${r.method} ${r.path} ${r.status}`).slice(0, 2)).toEqual([
@@ -166,7 +167,7 @@ describe("publishGithubRelease", () => {
     const { github } = s;
     github.failUploads({ fromNth: 3 });
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     expect(s.uploadsOf(WHEEL).map((r) => r.status)).toEqual([502, 422, 201]);
     expect(github.requests.filter((r) => r.method === "DELETE")).toHaveLength(1);
@@ -193,7 +194,7 @@ describe("publishGithubRelease", () => {
     });
     const { github } = s;
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     expect(s.uploadsOf(TARBALL)).toEqual([]);
     expect(s.uploadsOf(ZIP)).toEqual([]);
@@ -209,15 +210,26 @@ describe("publishGithubRelease", () => {
     expect(github.releasesForTag(TAG)[0]?.draft).toBe(false);
   });
 
+  test("a draft whose staging never finished (no manifest) takes this run's bytes", async () => {
+    const changed = { [TARBALL]: Buffer.from("old tarball") };
+    const s = await start({ releases: [{ tag: TAG, draft: true, assets: seededAssets(changed) }] });
+    const report = await stageAndPublish(s.request(await s.assets()));
+    expect(report.assets.find((a) => a.name === TARBALL)?.status).toBe("replaced");
+    const tarball = s.github.releasesForTag(TAG)[0]?.assets.find((a) => a.name === TARBALL);
+    expect(tarball?.bytes.equals(ASSET_CONTENTS[TARBALL] as Buffer)).toBe(true);
+  });
+
   test("changed assets are refused before any write; replaceChangedAssets replaces", async () => {
+    // A finished staging (its manifest is there), or a published release: bytes may have been
+    // published elsewhere, so a change needs the maintainer's word.
     const changed = { [TARBALL]: Buffer.from("old tarball"), [SUMS]: Buffer.from("old sums\n") };
     const s = await start({
-      releases: [{ tag: TAG, draft: true, assets: seededAssets(changed) }],
+      releases: [{ tag: TAG, draft: false, assets: seededAssets(changed) }],
     });
     const { github } = s;
     const assets = await s.assets();
 
-    const error = await failure(publishGithubRelease(s.request(assets)));
+    const error = await failure(stageAndPublish(s.request(assets)));
     expect(error.message).toContain(
       `${TARBALL}: release has sha256:${sha256(changed[TARBALL] as Buffer)}`,
     );
@@ -227,7 +239,7 @@ describe("publishGithubRelease", () => {
 
     const oldTarball = github.releasesForTag(TAG)[0]?.assets.find((a) => a.name === TARBALL);
     const rerun = s.mark();
-    const report = await publishGithubRelease(s.request(assets, { replaceChangedAssets: true }));
+    const report = await stageAndPublish(s.request(assets, { replaceChangedAssets: true }));
 
     const tarballWrites = rerun().filter(
       (r) =>
@@ -248,16 +260,35 @@ describe("publishGithubRelease", () => {
     expect(tarball?.bytes.equals(ASSET_CONTENTS[TARBALL] as Buffer)).toBe(true);
   });
 
+  test("a staged draft (manifest uploaded last) refuses changed files without the flag", async () => {
+    const s = await start();
+    const manifest = { name: "release-manifest.json", path: "" };
+    const [staging] = await s.assets({ "release-manifest.json": Buffer.from("{}\n") });
+    manifest.path = staging?.path ?? "";
+    const first = await stageGithubRelease({ ...s.request(await s.assets()), manifest });
+    expect(first.draft).toBe(true);
+    const uploads = s.github.requests.filter((r) => r.path.startsWith("/uploads/"));
+    expect(uploads.at(-1)?.query.name).toBe("release-manifest.json");
+
+    const changed = await s.assets({ ...ASSET_CONTENTS, [TARBALL]: Buffer.from("rebuilt") });
+    const error = await failure(stageGithubRelease({ ...s.request(changed), manifest }));
+    expect(error.message).toContain(`${TARBALL}: release has sha256:`);
+    expect(s.github.releasesForTag(TAG)[0]?.draft).toBe(true);
+  });
+
   test("a draft beyond the first page of the release list is found by paging", async () => {
     const olderDraft = { tag: TAG, draft: true };
     const newerReleases = Array.from({ length: 150 }, (_, i) => ({ tag: `v0.${i}.0` }));
     const s = await start({ releases: [olderDraft, ...newerReleases] });
     const { github } = s;
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
+    // Staging and publishing each look the draft up: two pages each time.
     const listed = github.requests.filter((r) => r.path === "/repos/octo/tool/releases");
     expect(listed.map((r) => [r.query.per_page, r.query.page ?? "1"])).toEqual([
+      ["100", "1"],
+      ["100", "2"],
       ["100", "1"],
       ["100", "2"],
     ]);
@@ -272,7 +303,7 @@ describe("publishGithubRelease", () => {
     github.failOnce({ method: "GET", path: /\/releases\/\d+\/assets$/, status: 500 });
     github.failOnce({ method: "PATCH", path: /\/releases\/\d+$/, status: 503 });
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     const patches = github.requests.filter((r) => r.method === "PATCH").map((r) => r.status);
     expect(patches).toEqual([503, 200]);
@@ -292,7 +323,7 @@ describe("publishGithubRelease", () => {
       afterHandling: true,
     });
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     const creates = github.requests.filter(
       (r) => r.method === "POST" && r.path === "/repos/octo/tool/releases",
@@ -313,7 +344,7 @@ describe("publishGithubRelease", () => {
       headers: { "retry-after": "1" },
     });
 
-    await publishGithubRelease(s.request(await s.assets()));
+    await stageAndPublish(s.request(await s.assets()));
 
     expect(s.uploadsOf(TARBALL).map((r) => r.status)).toEqual([403, 201]);
     expect(s.warnings.join("\n")).toMatch(/secondary rate limit hit on POST .*retrying/);
@@ -324,7 +355,7 @@ describe("publishGithubRelease", () => {
     const { github } = s;
     github.failOnce({ method: "POST", path: /generate-notes$/, status: 404 });
 
-    await publishGithubRelease(s.request(await s.assets()));
+    await stageAndPublish(s.request(await s.assets()));
 
     expect(github.releasesForTag(TAG)[0]?.body).toBe(`Release ${TAG}.`);
     expect(s.warnings.join("\n")).toContain("generating release notes failed");
@@ -334,7 +365,7 @@ describe("publishGithubRelease", () => {
     const s = await start();
     const { github } = s;
 
-    await publishGithubRelease(
+    await stageAndPublish(
       s.request(await s.assets(), { tag: "v1.2.3-rc.1", prerelease: true, makeLatest: "true" }),
     );
 
@@ -355,7 +386,7 @@ describe("publishGithubRelease", () => {
     });
     const { github } = s;
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     expect(github.writes()).toEqual([]);
     expect(report.release).toBe("already-published");
@@ -368,7 +399,7 @@ describe("publishGithubRelease", () => {
     const s = await start({ releases: [{ tag: TAG, assets: seededAssets(present) }] });
     const { github } = s;
 
-    const report = await publishGithubRelease(s.request(await s.assets()));
+    const report = await stageAndPublish(s.request(await s.assets()));
 
     expect(github.writes().map((r) => `${r.method} ${r.query.name}`)).toEqual([`POST ${SUMS}`]);
     expect(report.release).toBe("updated-published");
@@ -381,7 +412,7 @@ describe("publishGithubRelease", () => {
     });
     const { github } = s;
 
-    const error = await failure(publishGithubRelease(s.request(await s.assets())));
+    const error = await failure(stageAndPublish(s.request(await s.assets())));
 
     expect(error.message).toContain(`Release ${TAG} on octo/tool is published and immutable`);
     expect(error.message).toContain(`${WHEEL} (missing)`);
@@ -393,11 +424,11 @@ describe("publishGithubRelease", () => {
     const s = await start({ immutableOnPublish: true });
     const { github } = s;
     const assets = await s.assets();
-    await publishGithubRelease(s.request(assets));
+    await stageAndPublish(s.request(assets));
     expect(github.releasesForTag(TAG)[0]?.immutable).toBe(true);
 
     const rerun = s.mark();
-    const report = await publishGithubRelease(s.request(assets));
+    const report = await stageAndPublish(s.request(assets));
 
     expect(report.release).toBe("already-published");
     expect(rerun().filter((r) => r.method !== "GET")).toEqual([]);
@@ -407,7 +438,7 @@ describe("publishGithubRelease", () => {
     const s = await start({ token: "the-right-token" });
     const { github } = s;
 
-    const error = await failure(publishGithubRelease(s.request(await s.assets())));
+    const error = await failure(stageAndPublish(s.request(await s.assets())));
 
     expect(error.message).toContain(`looking up the release for tag ${TAG} failed`);
     expect(error.message).toContain("HTTP 401: Bad credentials");
@@ -420,7 +451,7 @@ describe("publishGithubRelease", () => {
     const { github } = s;
 
     const error = await failure(
-      publishGithubRelease(s.request(await s.assets(), { repo: "no-such-repo" })),
+      stageAndPublish(s.request(await s.assets(), { repo: "no-such-repo" })),
     );
 
     expect(error.message).toContain("listing the releases to find");
@@ -442,12 +473,10 @@ describe("publishGithubRelease", () => {
       headers: { "retry-after": "1" },
     });
 
-    const report = await publishGithubRelease(s.request(assets, { token }));
+    const report = await stageAndPublish(s.request(assets, { token }));
     const errors = [
-      await failure(publishGithubRelease(s.request(assets, { repo: "missing", token }))),
-      await failure(
-        publishGithubRelease(s.request(assets, { token: async () => `${TOKEN}-revoked` })),
-      ),
+      await failure(stageAndPublish(s.request(assets, { repo: "missing", token }))),
+      await failure(stageAndPublish(s.request(assets, { token: async () => `${TOKEN}-revoked` }))),
     ];
 
     // Once per run that got as far as building a client.
@@ -490,6 +519,7 @@ describe("inspectGithubRelease", () => {
       presentAssets: [],
       missingAssets: ASSET_NAMES,
       problems: [],
+      manifest: null,
     });
     expect(github.writes()).toEqual([]);
   });

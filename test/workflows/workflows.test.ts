@@ -51,9 +51,12 @@ function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** `--flag value` words of a dagger call's args, split like the shell would (quotes kept simple). */
+/**
+ * `--flag value` words of a dagger call's args, split like the shell would (quotes kept simple);
+ * `--flag="$VALUE"` counts as the flag.
+ */
 function words(args: string): string[] {
-  return [...args.matchAll(/"[^"]*"|\S+/g)].map((m) => m[0]);
+  return [...args.matchAll(/"[^"]*"|\S+/g)].map((m) => m[0].replace(/^(--[\w-]+)=.*$/, "$1"));
 }
 
 const mod = new ModuleUnderTest();
@@ -68,7 +71,8 @@ afterAll(() => mod.stop());
 function expectValidCall(args: string): string {
   const tokens = words(args);
   const moduleFlags = new Set(surface.constructorArgs.map((a) => `--${kebab(a.name)}`));
-  const fnIndex = tokens.findIndex((t) => surface.functions.some((f) => kebab(f.name) === t));
+  const functionNames = new Set(surface.functions.map((f) => kebab(f.name)));
+  const fnIndex = tokens.findIndex((t) => functionNames.has(t));
   expect(fnIndex, `no module function in: ${args}`).toBeGreaterThanOrEqual(0);
   const fn = surface.functions.find((f) => kebab(f.name) === tokens[fnIndex]);
   for (const flag of tokens.slice(0, fnIndex).filter((t) => t.startsWith("--"))) {
@@ -162,6 +166,16 @@ describe("GitHub workflows", () => {
     expect(args).toContain('--tag "$TAG"');
     expect(args).toContain('--registry "$REGISTRY"');
     expect(job.env?.REGISTRY).toBe("ghcr.io");
+    // A manual run can resume with the escape hatches, passed through the environment.
+    for (const [input, variable] of [
+      ["skip-test-pypi", "SKIP_TEST_PYPI"],
+      ["rebuild", "REBUILD"],
+      ["replace-changed-assets", "REPLACE_CHANGED_ASSETS"],
+    ] as const) {
+      expect(release.on).toHaveProperty(`workflow_dispatch.inputs.${input}.type`, "boolean");
+      expect(job.env?.[variable]).toBe(expression(`inputs.${input} || false`));
+      expect(args).toContain(`--${input}="$${variable}"`);
+    }
     for (const secret of [
       "--github-token env://GITHUB_TOKEN",
       "--registry-password env://GITHUB_TOKEN",

@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import { wheelName } from "../../src/plan/names.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { parseTag } from "../../src/plan/version.js";
+import { FakeGithubApi, type SeedRelease } from "../fakes/github-api.js";
+import { FakeGithubOidc, FakePackageIndex, type FakePublisher } from "../fakes/pypi-api.js";
+import { type ArgValue, secretArg } from "../harness/dagger-call.js";
+import type { Answers } from "../harness/evaluator.js";
+import type { ExecRecord } from "../harness/model.js";
+
+/** The sample's release of v0.1.5 from octo/sample-usage, against local fakes of every service. */
+export const SHA = "0123456789abcdef0123456789abcdef01234567";
+export const TAG = "v0.1.5";
+export const GITHUB_TOKEN = "ghs_ReleaseTokenSECRET";
+export const RUNNER_TOKEN = "runner-request-token-SECRET";
+export const REPOSITORY = "octo/sample-usage";
+export const PUBLISHER: FakePublisher = { repository: REPOSITORY, workflowFile: "release.yml" };
+const CLAIMS = {
+  repository: REPOSITORY,
+  ref: `refs/tags/${TAG}`,
+  job_workflow_ref: `${REPOSITORY}/.github/workflows/release.yml@refs/tags/${TAG}`,
+};
+
+export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`);
+export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
+/** The sample's wheels: abi3 extension modules from CPython 3.8 on. */
+const ABI3_CP38 = { python: "cp38", abi: "abi3" };
+export const WHEELS = TARGETS.map((t) => wheelName("sample_usage", "0.1.5", ABI3_CP38, t));
+export const SDIST = "sample_usage-0.1.5.tar.gz";
+export const MANIFEST = "release-manifest.json";
+/** Everything staged on the draft: archives, checksums, wheels, sdist, and the manifest. */
+export const STAGED = [...ASSETS, ...WHEELS, SDIST, MANIFEST].sort();
+export const IMAGE_REFS = ["v0.1.5", "v0.1", "v0", "sha-0123456"].map(
+  (t) => `ghcr.io/octo/sample-usage:${t}`,
+);
+
+export const isUvPublish = (e: ExecRecord) => e.argv[0] === "uv" && e.argv[1] === "publish";
+export const isCheckBinary = (e: ExecRecord) => e.argv[2]?.includes("GLIBC") === true;
+
+/** What the harness's stand-in bytes of a produced file are. */
+export function bytesOf(name: string): string {
+  return `bytes of ${name}`;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** What a real build of a version would produce, with deterministic bytes for every artifact. */
+export function built(overrides: Answers = {}, version = "0.1.5"): Answers {
+  const { pep440 } = parseTag(`v${version}`);
+  return {
+    entries: ({ path }) => {
+      const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
+      if (triple) return [wheelName("sample_usage", pep440, ABI3_CP38, findTarget(triple))];
+      return path === "/sdist" ? [`sample_usage-${pep440}.tar.gz`] : undefined;
+    },
+    file: ({ path }) => bytesOf(posix.basename(path)),
+    exec: (e) =>
+      e.argv.at(-1) === "--version" ? { stdout: `sample-usage ${version}\n` } : undefined,
+    ...overrides,
+  };
+}
+
+/** GitHub, TestPyPI, PyPI and the runner's OIDC endpoint, started together. */
+export class ReleaseServices {
+  github: FakeGithubApi;
+  testPypi = new FakePackageIndex({ audience: "testpypi", publishers: [PUBLISHER] });
+  pypi: FakePackageIndex;
+  oidc = new FakeGithubOidc({ requestToken: RUNNER_TOKEN, claims: CLAIMS });
+
+  constructor(
+    options: {
+      tagCommit?: string;
+      immutable?: boolean;
+      releases?: SeedRelease[];
+      /** PyPI's trusted publishers (default: this repository's release.yml). */
+      pypiPublishers?: FakePublisher[];
+    } = {},
+  ) {
+    this.github = new FakeGithubApi({
+      token: GITHUB_TOKEN,
+      owner: "octo",
+      repo: "sample-usage",
+      tags: { [TAG]: options.tagCommit ?? SHA },
+      immutableOnPublish: options.immutable ?? false,
+      releases: options.releases ?? [],
+    });
+    this.pypi = new FakePackageIndex({ publishers: options.pypiPublishers ?? [PUBLISHER] });
+  }
+
+  async start(): Promise<this> {
+    await Promise.all([
+      this.github.start(),
+      this.testPypi.start(),
+      this.pypi.start(),
+      this.oidc.start(),
+    ]);
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([
+      this.github.stop(),
+      this.testPypi.stop(),
+      this.pypi.stop(),
+      this.oidc.stop(),
+    ]);
+  }
+
+  /** The flags release.yml passes, pointed at the local fakes. */
+  args(extra: Record<string, ArgValue> = {}): Record<string, ArgValue> {
+    return {
+      tag: TAG,
+      sha: SHA,
+      repository: REPOSITORY,
+      githubToken: secretArg("GITHUB_TOKEN", GITHUB_TOKEN),
+      registryPassword: secretArg("GITHUB_TOKEN", GITHUB_TOKEN),
+      oidcRequestUrl: secretArg("ACTIONS_ID_TOKEN_REQUEST_URL", this.oidc.requestUrl),
+      oidcRequestToken: secretArg("ACTIONS_ID_TOKEN_REQUEST_TOKEN", RUNNER_TOKEN),
+      githubApiUrl: this.github.apiUrl,
+      testPypiUrl: this.testPypi.url,
+      pypiUrl: this.pypi.url,
+      ...extra,
+    };
+  }
+
+  /**
+   * What `uv publish` does to the index it uploads to (the harness runs no command): the files
+   * it was given become part of the release there, with the harness's bytes.
+   */
+  uploadsLand(e: ExecRecord): void {
+    if (!isUvPublish(e)) return;
+    const url = e.argv[e.argv.indexOf("--publish-url") + 1];
+    const index = [this.testPypi, this.pypi].find((i) => url === `${i.url}/legacy/`);
+    const files = e.argv.filter((a) => a.startsWith("/upload/")).map((a) => posix.basename(a));
+    let release = index?.releases.find((r) => r.project === "sample-usage");
+    if (index && !release) {
+      release = { project: "sample-usage", version: "0.1.5", files: [] };
+      index.releases.push(release);
+    }
+    for (const filename of files)
+      release?.files.push({ filename, sha256: sha256(bytesOf(filename)) });
+  }
+
+  /** Secrets that appear in a text (there must be none). */
+  secretsIn(text: string): string[] {
+    const secrets = [
+      GITHUB_TOKEN,
+      RUNNER_TOKEN,
+      ...this.oidc.issued,
+      ...this.testPypi.minted,
+      ...this.pypi.minted,
+    ];
+    return secrets.filter((secret) => text.includes(secret));
+  }
+}
+
+/** Built answers whose `uv publish` lands on the fake indexes. */
+export function builtAndUploaded(services: ReleaseServices, overrides: Answers = {}): Answers {
+  const answers = built(overrides);
+  return {
+    ...answers,
+    exec: (e) => {
+      const answer = answers.exec?.(e);
+      if ((answer?.exitCode ?? 0) === 0) services.uploadsLand(e);
+      return answer;
+    },
+  };
+}
