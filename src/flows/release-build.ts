@@ -8,7 +8,7 @@ import { type PythonDist, pythonDist } from "../stages/python.js";
 import { type BuildContext, buildContext } from "../stages/source.js";
 import { enginePlatform } from "../stages/toolchain.js";
 import { collectBuilt, type ReleaseFiles } from "./release-files.js";
-import type { Preflight, ReleaseOptions } from "./release-preflight.js";
+import type { ReleaseRun } from "./release-preflight.js";
 
 export interface Built {
   ctx: BuildContext;
@@ -24,11 +24,7 @@ export interface Built {
  * Python distributions are built whenever the project has them (even with --skip-pypi): they
  * are part of what the release is, and staged with it.
  */
-export async function buildAll(
-  source: Directory,
-  pre: Preflight,
-  options: ReleaseOptions,
-): Promise<Built> {
+export async function buildAll({ source, pre, options }: ReleaseRun): Promise<Built> {
   const ctx = await buildContext(source, options);
   const native = await enginePlatform();
   const [built, python] = await Promise.all([

@@ -18,6 +18,7 @@ import {
   pythonDestinations,
   requireUploads,
 } from "./python.js";
+import type { ReleaseReport } from "./report.js";
 
 export interface ReleaseOptions extends PythonCredentials, IndexOverrides {
   tag: string;
@@ -55,6 +56,16 @@ export interface Preflight {
   python: PythonDestination[];
   github: GithubTarget | null;
   mode: ReleaseMode;
+}
+
+/** One release in progress: what it releases, what preflight decided, where it reports. */
+export interface ReleaseRun {
+  source: Directory;
+  options: ReleaseOptions;
+  pre: Preflight;
+  report: ReleaseReport;
+  /** This runtime's scratch directory for the release's files (removed at the end). */
+  dir: string;
 }
 
 function githubTarget(plan: ReleasePlan, options: ReleaseOptions): GithubTarget | null {

@@ -1,4 +1,4 @@
-import type { Container, Directory } from "@dagger.io/dagger";
+import type { Container } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
 import {
   buildReleaseManifest,
@@ -18,8 +18,7 @@ import {
   step,
 } from "./release-destinations.js";
 import { downloadStaged, type ReleaseFiles, writeManifest } from "./release-files.js";
-import type { Preflight, ReleaseOptions } from "./release-preflight.js";
-import type { ReleaseReport } from "./report.js";
+import type { ReleaseRun } from "./release-preflight.js";
 
 /**
  * Builds (or, resuming, downloads and verifies) the files, stages them on the tag's draft with
@@ -27,13 +26,8 @@ import type { ReleaseReport } from "./report.js";
  * makes the GitHub Release public: `releases/latest` never points at a release whose PyPI or
  * image part is missing. Any failure leaves the draft for a re-run to resume.
  */
-export async function stagedRelease(
-  source: Directory,
-  pre: Preflight,
-  options: ReleaseOptions,
-  report: ReleaseReport,
-  dir: string,
-): Promise<void> {
+export async function stagedRelease(run: ReleaseRun): Promise<void> {
+  const { source, pre, options, report, dir } = run;
   const { plan, mode } = pre;
   const github = pre.github;
   const release = plan.github;
@@ -59,7 +53,7 @@ export async function stagedRelease(
       report.add(staging, file.name, "already there", describeFile(manifest, file.name));
     noteManifest(report, manifest, mode.url || "on GitHub");
   } else {
-    const built = await buildAll(source, pre, options);
+    const built = await buildAll(run);
     ctx = built.ctx;
     images = built.images;
     files = await collect(built, plan, dir);

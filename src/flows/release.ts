@@ -12,21 +12,16 @@ import {
   publishDestinations,
 } from "./release-destinations.js";
 import { imageDestination } from "./release-image.js";
-import { type Preflight, preflight, type ReleaseOptions } from "./release-preflight.js";
+import { preflight, type ReleaseOptions, type ReleaseRun } from "./release-preflight.js";
 import { stagedRelease } from "./release-staged.js";
 import { ReleaseReport } from "./report.js";
 
 export type { ReleaseOptions } from "./release-preflight.js";
 
 /** --skip-github: no staging; the files this run built go straight to each destination. */
-async function unstagedRelease(
-  source: Directory,
-  pre: Preflight,
-  options: ReleaseOptions,
-  report: ReleaseReport,
-  dir: string,
-): Promise<void> {
-  const built = await buildAll(source, pre, options);
+async function unstagedRelease(run: ReleaseRun): Promise<void> {
+  const { pre, options, report, dir } = run;
+  const built = await buildAll(run);
   const files = await collect(built, pre.plan, dir);
   report.add("GitHub Release", "-", "skipped", "--skip-github");
   report.note(
@@ -38,15 +33,10 @@ async function unstagedRelease(
 }
 
 /** --dry-run: builds and checks everything, and reports what would be staged and published. */
-async function dryRelease(
-  source: Directory,
-  pre: Preflight,
-  options: ReleaseOptions,
-  report: ReleaseReport,
-  dir: string,
-): Promise<void> {
+async function dryRelease(run: ReleaseRun): Promise<void> {
+  const { pre, options, report, dir } = run;
   const { plan } = pre;
-  const built = await buildAll(source, pre, options);
+  const built = await buildAll(run);
   const files = await collect(built, plan, dir);
   if (options.skipGithub) report.add("GitHub Release", "-", "skipped", "--skip-github");
   else if (plan.github && plan.commit) {
@@ -97,9 +87,10 @@ export async function release(source: Directory, options: ReleaseOptions): Promi
   // Artifacts pass through this runtime's file system as bytes, never File.contents().
   const dir = await mkdtemp(join(tmpdir(), "rust-release-"));
   try {
-    if (options.dryRun) await dryRelease(source, pre, options, report, dir);
-    else if (pre.github) await stagedRelease(source, pre, options, report, dir);
-    else await unstagedRelease(source, pre, options, report, dir);
+    const run = { source, options, pre, report, dir };
+    if (options.dryRun) await dryRelease(run);
+    else if (pre.github) await stagedRelease(run);
+    else await unstagedRelease(run);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
