@@ -81,7 +81,7 @@ export async function release(source: Directory, options: ReleaseOptions): Promi
   const { plan } = pre;
   const report = new ReleaseReport(
     `${options.dryRun ? "Dry run: " : ""}Release ${plan.tag} of ${plan.project.packageName} ` +
-      `(cargo ${plan.version.cargo}, python ${plan.version.pep440})`,
+      `(cargo ${plan.version.cargo}${plan.python ? `, python ${plan.python.version}` : ""})`,
   );
   for (const placeholder of plan.placeholders) report.note(`Placeholder (dry run): ${placeholder}`);
   // Artifacts pass through this runtime's file system as bytes, never File.contents().

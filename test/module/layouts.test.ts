@@ -241,6 +241,7 @@ describe("a pure Rust workspace, released with --cargo-package", () => {
       "--bin beta --bin beta-admin",
     );
     const report = String(outcome.value);
+    expect(report.split("\n")[0]).toBe("Dry run: Release v1.3.0 of beta (cargo 1.3.0)");
     expect(report).toMatch(/would stage\s+beta-x86_64-unknown-linux-gnu\.tar\.gz/);
     expect(report).toMatch(
       /\nPyPI\n\s+not applicable\s+-\s+the project has no maturin pyproject\.toml\n/,
