@@ -90,7 +90,9 @@ try {
   console.log(
     `${"".padEnd(28)}${"minimal".padStart(9)}${"ours".padStart(9)}${"ours/minimal".padStart(14)}`,
   );
-  console.log(row("cold process, spawn to scan", cold.process.minimal ?? [], cold.process.ours ?? []));
+  console.log(
+    row("cold process, spawn to scan", cold.process.minimal ?? [], cold.process.ours ?? []),
+  );
   console.log(row("cold scan() alone", cold.scan.minimal ?? [], cold.scan.ours ?? []));
   console.log(row("warm (one process)", warm.minimal ?? [], warm.ours ?? []));
   console.log(
