@@ -50,8 +50,9 @@ export function noteManifest(
 ): void {
   report.note(
     `Staged manifest (${MANIFEST_FILE}, ${where}): ${manifest.tag} of ` +
-      `${manifest.project.package}, cargo ${manifest.version.cargo}, python ` +
-      `${manifest.version.pep440}, commit ${manifest.commit}, ${manifest.files.length} files`,
+      `${manifest.project.package}, cargo ${manifest.version.cargo}` +
+      `${manifest.python ? `, python ${manifest.python.version}` : ""}, commit ` +
+      `${manifest.commit}, ${manifest.files.length} files`,
   );
 }
 

@@ -106,11 +106,9 @@ export async function stagedRelease(run: ReleaseRun): Promise<void> {
       prerelease: release.prerelease,
       makeLatest: release.makeLatest,
     });
-    report.add(
-      githubDestination(plan),
-      plan.tag,
-      published.flipped ? "published" : "already there",
-      `${published.flipped ? `draft -> public, make_latest ${release.prerelease ? "false" : release.makeLatest}  ` : ""}${published.url}`,
-    );
+    const latest = release.prerelease ? "false" : release.makeLatest;
+    const flip = published.flipped ? `draft -> public, make_latest ${latest}  ` : "";
+    const outcome = published.flipped ? "published" : "already there";
+    report.add(githubDestination(plan), plan.tag, outcome, `${flip}${published.url}`);
   });
 }
