@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Directory, dag, type Secret } from "@dagger.io/dagger";
@@ -21,9 +20,10 @@ import {
 } from "../publishers/pypi.js";
 import { isExecError } from "../stages/exec-errors.js";
 import { IMAGES } from "../stages/images.js";
-import { type PythonDist, pythonDist, pythonPlanFor, withUv } from "../stages/python.js";
+import { pythonDist, pythonPlanFor, withUv } from "../stages/python.js";
 import { type BuildContext, buildContext } from "../stages/source.js";
 import { enginePlatform } from "../stages/toolchain.js";
+import { collectBuilt } from "./release-files.js";
 import { ReleaseReport } from "./report.js";
 
 /** How a run may upload: trusted publishing (OIDC) is the default, API tokens the fallback. */
@@ -100,25 +100,6 @@ export function requireUploads(destinations: readonly PythonDestination[]): void
 export interface UploadableDist {
   directory: Directory;
   files: { name: string; sha256: string }[];
-}
-
-/** The dist's files with their sha256, read from a copy exported into this runtime. */
-async function uploadable(dist: PythonDist): Promise<UploadableDist> {
-  const dir = await mkdtemp(join(tmpdir(), "rust-release-python-"));
-  try {
-    await dist.directory.export(dir);
-    const files = await Promise.all(
-      dist.files.map(async (name) => ({
-        name,
-        sha256: createHash("sha256")
-          .update(await readFile(join(dir, name)))
-          .digest("hex"),
-      })),
-    );
-    return { directory: dist.directory, files };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 async function uploadSecret(destination: PythonDestination, upload: Upload): Promise<Secret> {
@@ -288,7 +269,16 @@ export async function publishPython(
     reportPlannedUploads(destinations, dist.files, report);
     return report.render();
   }
-  const ok = await publishPythonDist(ctx, await uploadable(dist), destinations, project, report);
+  // The bytes go through this runtime's file system to be hashed, as for a release.
+  const dir = await mkdtemp(join(tmpdir(), "rust-release-python-"));
+  let ok: boolean;
+  try {
+    const files = await collectBuilt([dist.directory], dist.files, dir);
+    const uploads = { directory: files.directory, files: files.facts };
+    ok = await publishPythonDist(ctx, uploads, destinations, project, report);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   const text = report.render();
   if (!ok) throw new Error(text);
   return text;

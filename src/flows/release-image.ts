@@ -1,4 +1,5 @@
 import type { Container, Directory, Secret } from "@dagger.io/dagger";
+import { parseRepository } from "../plan/image-tags.js";
 import { archiveName } from "../plan/names.js";
 import { primaryBinary, type ReleasePlan } from "../plan/release-plan.js";
 import { TARGETS } from "../plan/targets.js";
@@ -18,8 +19,9 @@ export function registryLogin(
   username: string | null,
   password: Secret,
 ): RegistryLogin {
-  const owner = plan.repository?.split("/")[0] ?? "";
-  return { registry: plan.image?.registry ?? "", username: username ?? owner, password };
+  if (!plan.image || !plan.repository) throw new Error(`${plan.tag} plans no image to push`);
+  const { owner } = parseRepository(plan.repository);
+  return { registry: plan.image.registry, username: username ?? owner, password };
 }
 
 /**

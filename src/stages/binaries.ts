@@ -89,9 +89,10 @@ export async function archivedBinaries(
   archive: File,
 ): Promise<TargetBinaries> {
   const path = `${IN}/${archiveName(primaryBinary(ctx.manifest), target)}`;
+  const output = (bin: string) => `${OUT}/${binaryFileName(bin, target)}`;
   const members = ctx.manifest.bins.map((bin) => ({
     name: binaryFileName(bin, target),
-    output: `${OUT}/${binaryFileName(bin, target)}`,
+    output: output(bin),
   }));
   const extracted = toolsContainer()
     .withFile(path, archive)
@@ -99,10 +100,7 @@ export async function archivedBinaries(
   await explainFailure(() => extracted.sync());
   return checkedBinaries(
     target,
-    ctx.manifest.bins.map((bin, i) => ({
-      name: bin,
-      file: extracted.file(members[i]?.output ?? ""),
-    })),
+    ctx.manifest.bins.map((bin) => ({ name: bin, file: extracted.file(output(bin)) })),
   );
 }
 
