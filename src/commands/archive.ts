@@ -1,6 +1,4 @@
 import { posix } from "node:path";
-import { binaryFileName, binaryOutputPath } from "../plan/names.js";
-import type { Target } from "../plan/targets.js";
 import { byCodePoint, PYTHON } from "./python.js";
 
 export type ArchiveFormat = "tar.gz" | "zip";
@@ -118,24 +116,29 @@ export function archiveCommand(spec: ArchiveSpec): string[] {
   return [PYTHON, "-c", ARCHIVE_SCRIPT, JSON.stringify(spec)];
 }
 
+/** A binary as the plan names it: its file name and cargo's output path for it. */
+export interface ArchivedBinary {
+  file: string;
+  path: string;
+}
+
 /**
  * What goes into a target's archive, in archive order: each binary at the root, executable,
  * from cargo's output under `cargoTargetDir`, plus the LICENSE and README files among `docs`
  * (paths of the crate's files), readable by all.
  */
 export function archiveEntries(
-  target: Target,
-  bins: readonly string[],
+  binaries: readonly ArchivedBinary[],
   docs: readonly string[],
   cargoTargetDir: string,
 ): ArchiveEntry[] {
-  const binaries = bins.map((bin) => ({
-    source: posix.join(cargoTargetDir, binaryOutputPath(bin, target)),
-    name: binaryFileName(bin, target),
+  const executables = binaries.map((binary) => ({
+    source: posix.join(cargoTargetDir, binary.path),
+    name: binary.file,
     mode: BINARY_MODE,
   }));
   const documents = docs
     .filter((doc) => DOC_NAME.test(posix.basename(doc)))
     .map((doc) => ({ source: doc, name: posix.basename(doc), mode: DOC_MODE }));
-  return [...binaries, ...documents].sort((a, b) => byCodePoint(a.name, b.name));
+  return [...executables, ...documents].sort((a, b) => byCodePoint(a.name, b.name));
 }

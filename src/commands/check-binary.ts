@@ -1,4 +1,4 @@
-import type { Target } from "../plan/targets.js";
+import type { Target } from "../plan/target.js";
 import { PYTHON } from "./python.js";
 
 /**

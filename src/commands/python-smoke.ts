@@ -1,20 +1,5 @@
-import type { ProjectManifest } from "../plan/manifest.js";
-import { primaryBinary } from "../plan/release-plan.js";
+import type { SmokeSubject } from "../plan/python-plan.js";
 import { PYTHON } from "./python.js";
-
-/** What the smoke test imports and runs from an installed wheel. */
-export interface SmokeSubject {
-  /**
-   * The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`; null for
-   * a bin wheel without Python sources, which has nothing to import.
-   */
-  importName: string | null;
-  /**
-   * What the wheel installs into the environment's `bin/` and the test runs (`--help`,
-   * `--version`): a console script, or a bin wheel's executable; null when there is none.
-   */
-  script: string | null;
-}
 
 export interface SmokeTestSpec extends SmokeSubject {
   /** The wheel's path in the container. */
@@ -107,20 +92,4 @@ export function smokeTestCommand(spec: SmokeTestSpec): string[] {
     throw new Error(`smoke test of ${spec.wheel}: nothing to import and nothing to run`);
   }
   return [PYTHON, "-c", SMOKE_SCRIPT, JSON.stringify(spec)];
-}
-
-/**
- * What to smoke-test in a project's wheel. An extension (pyo3): the top-level package of
- * `module-name` (maturin's default module is the lib name) and the first `[project.scripts]`
- * entry. A bin wheel: the package's own executable, and the Python package it ships, if any.
- */
-export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
-  const python = manifest.python;
-  if (python?.bindings === "bin") {
-    return { importName: python.pythonPackage, script: primaryBinary(manifest) };
-  }
-  const moduleName =
-    python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
-  const importName = moduleName.split(".")[0] ?? moduleName;
-  return { importName, script: python?.scripts[0] ?? null };
 }

@@ -5,7 +5,8 @@ import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { extractCommand } from "../../src/commands/extract.js";
 import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
 import { archiveName } from "../../src/plan/names.js";
-import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
+import type { Target } from "../../src/plan/target.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
@@ -295,7 +296,7 @@ describe("the archives and SHA256SUMS, replayed", () => {
       const { stdout } = await root.run({
         argv: extractCommand({
           archive: `/in/${name}`,
-          format: target.archive,
+          format: target.archiveFormat,
           members: [{ name: binary, output: `/out/${binary}` }],
         }),
         workdir: "/",

@@ -4,15 +4,13 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type CheckDistSpec, checkDistCommand } from "../../src/commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import {
-  type SmokeSubject,
-  smokeSubject,
-  smokeTestCommand,
-} from "../../src/commands/python-smoke.js";
+import { smokeTestCommand } from "../../src/commands/python-smoke.js";
 import { twineCheckCommand } from "../../src/commands/twine.js";
-import { type PythonProject, readManifest } from "../../src/plan/manifest.js";
+import { readManifest } from "../../src/plan/manifest.js";
 import { sdistName, wheelName } from "../../src/plan/names.js";
 import { patchVersion } from "../../src/plan/patch.js";
+import { type SmokeSubject, smokeSubject } from "../../src/plan/python-plan.js";
+import type { PythonProject } from "../../src/plan/python-project.js";
 import { findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
@@ -82,7 +80,7 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     const source = join(root, "source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    writeTree(source, patchVersion(files, readManifest(files), VERSION));
     const patched = await readProject(source);
     const manifest = readManifest(patched);
     if (!manifest.python?.abi3) throw new Error("the sample crate should build abi3 wheels");
@@ -312,7 +310,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
     const source = join(await realpath(scratch.path), "replay-source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    writeTree(source, patchVersion(files, readManifest(files), VERSION));
     await vendorBelow(join(source, ".."), source);
     const out = join(scratch.path, "replay-wheels");
     await runArgv(maturinBuildCommand(HOST, out), { cwd: source, env: cargoEnv });

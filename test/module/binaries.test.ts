@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
 import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
+import { targetBinaries } from "../../src/plan/names.js";
 import { findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
 import { IMAGES } from "../../src/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
@@ -12,6 +13,7 @@ import { imageEnvironment } from "../harness/image-configs.js";
 import type { ExecRecord } from "../harness/model.js";
 import type { Node } from "../harness/nodes.js";
 import { flagValue, isChecksumStep, isCompile, isVendor } from "../support/execs.js";
+import { targetRow } from "../support/plan.js";
 import { copyExample, scratchDir, writeTree } from "../support/projects.js";
 
 const mod = new ModuleUnderTest();
@@ -56,7 +58,9 @@ describe("dagger call build --target <triple>", () => {
       expect(cargo).toHaveLength(1);
       const build = cargo[0] as ExecRecord;
       // Build and copy out happen in one step: the target directory is shared with maturin.
-      expect(build.argv).toEqual(compileCommand(target, ["sample-usage"], "/cargo-target", "/out"));
+      expect(build.argv).toEqual(
+        compileCommand(targetRow(target.triple, ["sample-usage"]), "/cargo-target", "/out"),
+      );
       expect(flagValue(build, "--target")).toBe(target.buildTarget);
       expect(build.argv[2]).toContain("--frozen");
       expect(build.image).toBe(buildImage);
@@ -309,8 +313,7 @@ describe("archives", () => {
         format: "zip",
         output: "/out/sample-usage-x86_64-pc-windows-msvc.zip",
         entries: archiveEntries(
-          target,
-          ["sample-usage"],
+          targetBinaries(target, ["sample-usage"]),
           ["/docs/LICENSE", "/docs/README.md"],
           "/in",
         ),
@@ -349,7 +352,7 @@ describe("archives", () => {
       );
       expect(outcome.error).toBeUndefined();
       expect(exported(outcome, "all")).toEqual(
-        [...TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`), "SHA256SUMS"].sort(),
+        [...TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`), "SHA256SUMS"].sort(),
       );
       const builds = outcome.model.execs.filter(isCargo);
       expect(builds.map((e) => flagValue(e, "--target")).sort()).toEqual(
@@ -367,7 +370,7 @@ describe("archives", () => {
       const sums = outcome.model.execs.find(isChecksumStep);
       const spec = JSON.parse(sums?.argv[3] as string) as { files: { name: string }[] };
       expect(spec.files.map((f) => f.name).sort()).toEqual(
-        TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`).sort(),
+        TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
       );
     } finally {
       mod.engine.latencyMs = 0;

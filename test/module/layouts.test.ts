@@ -146,7 +146,7 @@ describe("bin bindings (py-spy's shape)", () => {
     const report = String(outcome.value);
     expect(report).toMatch(/^Dry run: Release v0\.5\.0-rc\.1 of tracewatch /);
     for (const t of TARGETS) {
-      expect(report).toMatch(new RegExp(`would stage\\s+twatch-${t.triple}\\.${t.archive}`));
+      expect(report).toMatch(new RegExp(`would stage\\s+twatch-${t.triple}\\.${t.archiveFormat}`));
       expect(report).toMatch(new RegExp(`would stage\\s+${WHEELS.binBindings(t)}`));
     }
     for (const index of ["TestPyPI", "PyPI"]) {

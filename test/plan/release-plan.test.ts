@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
-import { buildReleasePlan } from "../../src/plan/release-plan.js";
+import { planFor } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -9,7 +9,7 @@ describe("buildReleasePlan on the sample crate", async () => {
   const files = await readProject(EXAMPLE_DIR);
 
   test("a stable tag: every artifact, destination and tag is decided up front", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -24,6 +24,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       minor: 1,
       patch: 5,
     });
+    expect(plan.tagged).toBe(true);
     expect(plan.commit).toEqual({ sha: SHA, short: "0123456" });
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
@@ -88,10 +89,14 @@ describe("buildReleasePlan on the sample crate", async () => {
         "ghcr.io/octo/sample-usage:v0",
         "ghcr.io/octo/sample-usage:sha-0123456",
       ],
+      variants: [
+        { platform: "linux/amd64", target: "x86_64-unknown-linux-gnu" },
+        { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+      ],
       platforms: ["linux/amd64", "linux/arm64"],
     });
+    expect(plan.repository).toEqual({ owner: "Octo", name: "Sample-Usage" });
     expect(plan.github).toEqual({
-      repository: "Octo/Sample-Usage",
       releaseName: "v0.1.5",
       prerelease: false,
       makeLatest: "true",
@@ -100,7 +105,7 @@ describe("buildReleasePlan on the sample crate", async () => {
   });
 
   test("a prerelease is never latest anywhere", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v1.0.0-rc.1",
       commit: SHA,
@@ -116,8 +121,8 @@ describe("buildReleasePlan on the sample crate", async () => {
   });
 
   test("without --repository, Cargo.toml's github.com repository names the release", () => {
-    const plan = buildReleasePlan({ files, tag: "v0.2.0" });
-    expect(plan.repository).toBe("example/sample-usage");
+    const plan = planFor({ files, tag: "v0.2.0" });
+    expect(plan.repository).toEqual({ owner: "example", name: "sample-usage" });
     expect(plan.image?.repository).toBe("ghcr.io/example/sample-usage");
     // Without a commit the image has no sha-<7> tag.
     expect(plan.image?.tags).toEqual(["v0.2.0", "v0.2", "v0"]);
@@ -125,7 +130,7 @@ describe("buildReleasePlan on the sample crate", async () => {
 
   test("with no repository anywhere, the publishing sections are empty but the build is planned", () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0" });
+    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0" });
     expect(plan.commit).toBeNull();
     expect(plan.github).toBeNull();
     expect(plan.image).toBeNull();
@@ -134,23 +139,23 @@ describe("buildReleasePlan on the sample crate", async () => {
 
   test("a dry run fills a missing commit and repository with marked placeholders", () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
+    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
     expect(plan.commit).toEqual({ sha: "0".repeat(40), short: "0000000" });
-    expect(plan.repository).toBe("OWNER/REPOSITORY");
+    expect(plan.repository).toEqual({ owner: "OWNER", name: "REPOSITORY" });
     expect(plan.image?.references).toContain("ghcr.io/owner/repository:sha-0000000");
     expect(plan.placeholders).toEqual([
       expect.stringMatching(/^commit 0000000: no --sha was given/),
       expect.stringMatching(/^repository OWNER\/REPOSITORY: no --repository was given/),
     ]);
     // What was given is never replaced, and a real release makes nothing up.
-    const given = buildReleasePlan({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
+    const given = planFor({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
     expect(given.placeholders).toEqual([]);
-    expect(given.repository).toBe("example/sample-usage");
-    expect(buildReleasePlan({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
+    expect(given.repository).toEqual({ owner: "example", name: "sample-usage" });
+    expect(planFor({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
   });
 
   test("--registry puts the image in another registry, lowercased, with the same tags", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -160,14 +165,14 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.image?.registry).toBe("registry.example.com:5000");
     expect(plan.image?.references[0]).toBe("registry.example.com:5000/octo/sample-usage:v0.1.5");
     for (const bad of ["https://ghcr.io", "ghcr.io/octo", "", "host:port"]) {
-      expect(() =>
-        buildReleasePlan({ files, tag: "v0.1.5", repository: "o/r", registry: bad }),
-      ).toThrow(`invalid registry "${bad}"`);
+      expect(() => planFor({ files, tag: "v0.1.5", repository: "o/r", registry: bad })).toThrow(
+        `invalid registry "${bad}"`,
+      );
     }
   });
 
   test("the plan is plain JSON data", () => {
-    const plan = buildReleasePlan({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
+    const plan = planFor({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 
@@ -176,7 +181,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     [{ tag: "v0.1.5", commit: "abc" }, 'invalid commit sha "abc"'],
     [{ tag: "v0.1.5", repository: "nope" }, 'invalid repository "nope"'],
   ])("bad input %j is refused", (input, message) => {
-    expect(() => buildReleasePlan({ files, ...input })).toThrow(message);
+    expect(() => planFor({ files, ...input })).toThrow(message);
   });
 
   test("a static pyproject version is patched to the tag's PEP 440 spelling", () => {
@@ -184,7 +189,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       'dynamic = ["version"]',
       'version = "0.1.0"',
     );
-    const plan = buildReleasePlan({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
+    const plan = planFor({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
       to: "0.1.5-rc.2",
@@ -198,7 +203,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     const cargoToml = files.cargoToml.replace(', "pyo3/abi3-py38"', "");
     let error: unknown;
     try {
-      buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.1.5" });
+      planFor({ files: { ...files, cargoToml }, tag: "v0.1.5" });
     } catch (e) {
       error = e;
     }

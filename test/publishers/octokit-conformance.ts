@@ -11,8 +11,8 @@ import type { ThrottlingOptions } from "@octokit/plugin-throttling";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit, type RestEndpointMethodTypes } from "@octokit/rest";
 import Bottleneck from "bottleneck";
-import type { GithubClient, PagedLists, Release } from "../../src/publishers/github-api.js";
-import type { OctokitOptions, OctokitParts } from "../../src/publishers/octokit-packages.js";
+import type { GithubClient, PagedLists, Release } from "../../src/publishers/github/api.js";
+import type { OctokitOptions, OctokitParts } from "../../src/publishers/github/octokit-packages.js";
 
 export const ReleaseOctokit = Octokit.plugin(retry, throttling);
 type RealClient = InstanceType<typeof ReleaseOctokit>;

@@ -22,7 +22,7 @@ const CLAIMS = {
   job_workflow_ref: `${REPOSITORY}/.github/workflows/release.yml@refs/tags/${TAG}`,
 };
 
-export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`);
+export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
 export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
 /** The sample's wheels: abi3 extension modules from CPython 3.8 on. */
 const ABI3_CP38 = { python: "cp38", abi: "abi3" };

@@ -1,9 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Release, RemoteAsset } from "./github-api.js";
-import { createGithubClient, type GithubClientOptions } from "./github-client.js";
-import { GithubPublishError, type RepositoryRef, repositoryLabel } from "./github-errors.js";
-import { tagCommit } from "./github-tags.js";
+import type { Release, RemoteAsset } from "./api.js";
+import { createGithubClient, type GithubClientOptions } from "./client.js";
+import { GithubPublishError, type RepositoryRef, repositoryLabel } from "./errors.js";
 import { describeLocalAssets, type LocalAsset, type ReleaseAsset } from "./local-assets.js";
 import {
   type AssetComparison,
@@ -17,8 +16,9 @@ import {
   uploadAsset,
 } from "./release-assets.js";
 import { createDraftRelease, findReleaseForTag, publishDraft } from "./release-records.js";
+import { tagCommit } from "./tags.js";
 
-export { GithubPublishError } from "./github-errors.js";
+export { GithubPublishError } from "./errors.js";
 export type { ReleaseAsset } from "./local-assets.js";
 export type { AssetStatus } from "./release-assets.js";
 

@@ -65,3 +65,20 @@ export async function pushedRevisions(
   );
   return Object.fromEntries(revisions);
 }
+
+/**
+ * Whether the registry already holds every reference on every platform, built from `commit`
+ * (the revision label says so): then a resumed release pushes nothing again.
+ */
+export async function alreadyPushed(
+  login: RegistryLogin,
+  image: { references: readonly string[]; platforms: readonly string[] },
+  commit: string,
+): Promise<boolean> {
+  const revisions = await Promise.all(
+    image.references.map((reference) => pushedRevisions(login, reference, image.platforms)),
+  );
+  return revisions.every((byPlatform) =>
+    Object.values(byPlatform).every((revision) => revision === commit),
+  );
+}

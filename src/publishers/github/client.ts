@@ -1,5 +1,5 @@
-import type { GithubClient } from "./github-api.js";
-import { GithubPublishError } from "./github-errors.js";
+import type { GithubClient } from "./api.js";
+import { GithubPublishError } from "./errors.js";
 import { loadOctokit, type OctokitParts, type RateLimitHandler } from "./octokit-packages.js";
 
 export interface GithubClientOptions {

@@ -1,5 +1,5 @@
-import type { Release } from "./github-api.js";
-import { githubFailure, githubStep, httpStatus } from "./github-errors.js";
+import type { Release } from "./api.js";
+import { githubFailure, githubStep, httpStatus } from "./errors.js";
 import type { GithubSession } from "./release-assets.js";
 
 /**

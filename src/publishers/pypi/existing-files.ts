@@ -1,6 +1,6 @@
-import { indexAnswerSummary, PypiPublishError } from "./pypi-errors.js";
-import { type FetchFunction, requestJson } from "./pypi-http.js";
-import type { PackageIndex } from "./pypi-index.js";
+import { indexAnswerSummary, PypiPublishError } from "./errors.js";
+import { type FetchFunction, requestJson } from "./http.js";
+import type { PackageIndex } from "./package-index.js";
 
 export interface ExistingFilesRequest {
   index: PackageIndex;

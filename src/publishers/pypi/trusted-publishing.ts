@@ -1,17 +1,12 @@
-import {
-  indexAnswerSummary,
-  indexErrorEntries,
-  PypiPublishError,
-  redactor,
-} from "./pypi-errors.js";
-import { type FetchFunction, type HttpAnswer, requestJson } from "./pypi-http.js";
-import type { PackageIndex } from "./pypi-index.js";
+import { indexAnswerSummary, indexErrorEntries, PypiPublishError, redactor } from "./errors.js";
+import { type FetchFunction, type HttpAnswer, requestJson } from "./http.js";
+import type { PackageIndex } from "./package-index.js";
 import {
   decodeJwtClaims,
   trustedPublisherAdvice,
   trustedPublisherFields,
-} from "./pypi-publisher-claims.js";
-import { UploadToken } from "./pypi-upload-token.js";
+} from "./publisher-claims.js";
+import { UploadToken } from "./upload-token.js";
 
 export interface MintUploadTokenOptions {
   index: PackageIndex;

@@ -1,4 +1,4 @@
-import { PypiPublishError } from "./pypi-errors.js";
+import { PypiPublishError } from "./errors.js";
 
 /** Every URL of one package index; they move together when the index is overridden. */
 export interface PackageIndex {

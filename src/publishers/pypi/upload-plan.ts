@@ -1,5 +1,5 @@
-import { PypiPublishError } from "./pypi-errors.js";
-import type { PackageIndex } from "./pypi-index.js";
+import { PypiPublishError } from "./errors.js";
+import type { PackageIndex } from "./package-index.js";
 
 export interface LocalDistribution {
   /** The wheel's or sdist's file name, which is its identity on the index. */

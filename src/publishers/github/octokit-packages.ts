@@ -5,7 +5,7 @@
  * types and ours: test/publishers/octokit-conformance.ts proves the classes it returns have these
  * types, and octokit-packages.test.ts that it returns those classes.
  */
-import type { GithubClient } from "./github-api.js";
+import type { GithubClient } from "./api.js";
 
 declare const opaque: unique symbol;
 

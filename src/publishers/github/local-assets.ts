@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { GithubPublishError } from "./github-errors.js";
+import { GithubPublishError } from "./errors.js";
 
 /** A local file to attach to the release under `name`. */
 export interface ReleaseAsset {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { GithubClient, Release, RemoteAsset } from "./github-api.js";
+import type { GithubClient, Release, RemoteAsset } from "./api.js";
 import {
   GithubPublishError,
   githubFailure,
@@ -8,7 +8,7 @@ import {
   httpStatus,
   type RepositoryRef,
   validationCodes,
-} from "./github-errors.js";
+} from "./errors.js";
 import type { LocalAsset } from "./local-assets.js";
 
 export type AssetStatus = "uploaded" | "already-there" | "replaced";

@@ -1,4 +1,4 @@
-import type { PackageIndex } from "./pypi-index.js";
+import type { PackageIndex } from "./package-index.js";
 
 /** The claims of a GitHub Actions OIDC token that decide whether a trusted publisher matches. */
 export interface GithubOidcClaims {

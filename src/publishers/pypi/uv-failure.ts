@@ -1,7 +1,7 @@
-import { redactCredentialShapes } from "./pypi-errors.js";
-import type { PackageIndex } from "./pypi-index.js";
-import { trustedPublisherAdvice } from "./pypi-publisher-claims.js";
-import { fileNameReuseRule } from "./pypi-upload-plan.js";
+import { redactCredentialShapes } from "./errors.js";
+import type { PackageIndex } from "./package-index.js";
+import { trustedPublisherAdvice } from "./publisher-claims.js";
+import { fileNameReuseRule } from "./upload-plan.js";
 
 const TAIL_LINES = 20;
 

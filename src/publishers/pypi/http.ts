@@ -1,4 +1,4 @@
-import { PypiPublishError } from "./pypi-errors.js";
+import { PypiPublishError } from "./errors.js";
 
 export type FetchFunction = typeof fetch;
 

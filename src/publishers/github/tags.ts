@@ -1,4 +1,4 @@
-import { githubFailure, httpStatus } from "./github-errors.js";
+import { githubFailure, httpStatus } from "./errors.js";
 import type { GithubSession } from "./release-assets.js";
 
 /**
