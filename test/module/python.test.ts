@@ -254,7 +254,7 @@ describe("dagger call publish-python", () => {
       }),
     });
     expect(outcome.error).toContain("failed");
-    expect(outcome.error).toMatch(/PyPI\n\s+skipped\s+-\s+TestPyPI failed first/);
+    expect(outcome.error).toMatch(/\nPyPI \(.*\)\n\s+skipped\s+-\s+TestPyPI failed first/);
     expect(outcome.model.execs.filter(isUvPublish)).toHaveLength(1);
     expect(pypi.requests).toEqual([]);
   });

@@ -58,7 +58,7 @@ async function firstRunFailingAtPypi() {
 describe("a release whose PyPI step fails, then its re-run", () => {
   test("first run: everything staged, image and TestPyPI done, still a draft, the resume step named", async () => {
     const outcome = await firstRunFailingAtPypi();
-    expect(outcome.error).toMatch(/PyPI\n\s+failed\s+-\s+.*invalid-publisher/);
+    expect(outcome.error).toMatch(/\nPyPI \(.*\)\n\s+failed\s+-\s+.*invalid-publisher/);
     expect(draft()?.draft).toBe(true);
     expect(
       draft()
@@ -176,8 +176,10 @@ describe("resuming from the staged draft", () => {
         },
       }),
     });
-    expect(refused.error).toMatch(/Image\n\s+failed\s+-\s+.*unauthorized/);
-    expect(refused.error).toMatch(/TestPyPI\n\s+skipped\s+-\s+Image failed first/);
+    expect(refused.error).toMatch(
+      /\nImage ghcr\.io\/octo\/sample-usage \(linux\/amd64, linux\/arm64\)\n\s+failed\s+-\s+.*unauthorized/,
+    );
+    expect(refused.error).toMatch(/\nTestPyPI \(.*\)\n\s+skipped\s+-\s+Image failed first/);
     first.engine.registry.images.clear();
 
     const rerun = await fresh.call("release", services.args(), {

@@ -1,5 +1,5 @@
 /**
- * src/ knows Octokit only by the narrow types of src/publishers/github-api.ts and
+ * src/ knows Octokit only by the narrow types of src/publishers/github/api.ts and
  * octokit-packages.ts, which keep its declarations out of the engine's scan. This file proves
  * them against Octokit's own: it is compiled by the type-check of `npm test` (`tsc --noEmit -p .`)
  * and fails it if Octokit would reject an option or parameter src/ passes, or answers without a
