@@ -16,6 +16,7 @@ import type { TargetPlan } from "../plan/release-plan.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES } from "./images.js";
 import type { RunContext } from "./run-context.js";
+import { withScripts } from "./scripts.js";
 import { CARGO_TARGET_DIR, requireMacosSdk, toolchainContainer } from "./toolchain.js";
 
 /** A built binary: the plan's entry for it and the checked file. */
@@ -45,8 +46,11 @@ function compileLabel(target: TargetPlan): string {
   return `${target.triple}: cargo ${target.toolchain === "zig" ? "zigbuild" : "xwin build"}`;
 }
 
+/** The pinned python image with the module's scripts: archives, checksums, checks. */
 function toolsContainer(platform?: string): Container {
-  return dag.container(platform ? { platform: platform as Platform } : {}).from(IMAGES.python);
+  return withScripts(
+    dag.container(platform ? { platform: platform as Platform } : {}).from(IMAGES.python),
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import type { TargetPlan } from "../plan/release-plan.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
 import type { RunContext } from "./run-context.js";
+import { withScripts } from "./scripts.js";
 import { requireMacosSdk, toolchainContainer } from "./toolchain.js";
 
 const DIST = "/dist";
@@ -112,7 +113,7 @@ export async function pythonDist(
   const sdist = sdistDir ? python.sdist : null;
   const files = [...wheels.map((w) => w.name), ...(sdist ? [sdist] : [])];
 
-  const checked = withUv(ctx, dag.container().from(IMAGES.python))
+  const checked = withScripts(withUv(ctx, dag.container().from(IMAGES.python)))
     .withDirectory(DIST, dist)
     .withExec(
       checkDistCommand({
@@ -134,9 +135,7 @@ export async function pythonDist(
 
   const smokeWheel = wheels.find((w) => w.target.platform === ctx.nativePlatform);
   const smoke = smokeWheel
-    ? dag
-        .container({ platform: ctx.nativePlatform as Platform })
-        .from(IMAGES.python)
+    ? withScripts(dag.container({ platform: ctx.nativePlatform as Platform }).from(IMAGES.python))
         .withFile(`/wheel/${smokeWheel.name}`, dist.file(smokeWheel.name))
         .withExec(
           smokeTestCommand({

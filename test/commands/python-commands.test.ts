@@ -155,7 +155,10 @@ describe("checkDistCommand and smokeTestCommand refuse specs that cannot be chec
 
   test("the smoke test needs an import name and a version", () => {
     const spec = { wheel: "/a.whl", importName: "a", script: null, version: "1.0.0" };
-    expect(smokeTestCommand(spec).slice(0, 2)).toEqual(["python3", "-c"]);
+    expect(smokeTestCommand(spec).slice(0, 2)).toEqual([
+      "python3",
+      "/rust-release/python_smoke.py",
+    ]);
     expect(() => smokeTestCommand({ ...spec, importName: "" })).toThrow("must be named");
     expect(() => smokeTestCommand({ ...spec, version: "" })).toThrow("must be named");
     expect(() => smokeTestCommand({ ...spec, importName: null })).toThrow(

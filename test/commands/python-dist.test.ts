@@ -15,6 +15,7 @@ import { findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { isCheckDist, isSmokeTest } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
@@ -346,7 +347,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
   }
 
   test("the distribution check", async () => {
-    const stdout = await replayed((e) => e.argv[2]?.includes("email.parser") === true, {
+    const stdout = await replayed(isCheckDist, {
       "/root/.cache/uv": uvCache(),
     });
     expect(stdout).toMatch(
@@ -362,7 +363,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
   }, 120_000);
 
   test("the smoke test: a clean install, the import, --help and --version", async () => {
-    const stdout = await replayed((e) => e.argv[2]?.includes("venv.create") === true);
+    const stdout = await replayed(isSmokeTest);
     expect(stdout).toContain("sample-usage --help: ok");
     expect(stdout).toContain("sample-usage --version: sample-usage 0.1.5-rc.1");
   });

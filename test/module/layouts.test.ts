@@ -7,7 +7,13 @@ import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-
 import { execContainer } from "../harness/engine.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
-import { isCompile, isMaturin, isMaturinBuild } from "../support/execs.js";
+import {
+  isCheckDist,
+  isCompile,
+  isMaturin,
+  isMaturinBuild,
+  isSmokeTest,
+} from "../support/execs.js";
 import { LAYOUTS } from "../support/layouts.js";
 
 /**
@@ -48,8 +54,6 @@ const source = (path: string): Record<string, ArgValue> => ({ source: directoryA
 
 /** The executable each Python layout's CLI is (what answers --version). */
 const CLI = { binBindings: "twatch", manifestPath: "lintkit" } as const;
-const isCheckDist = (e: ExecRecord) => e.argv[2]?.includes("email.parser") === true;
-const isSmoke = (e: ExecRecord) => e.argv[2]?.includes("venv.create") === true;
 const specOf = (e: ExecRecord | undefined) => JSON.parse(e?.argv[3] ?? "null");
 
 const mod = new ModuleUnderTest();
@@ -93,7 +97,7 @@ describe("bin bindings (py-spy's shape)", () => {
       ],
       sdist: null,
     });
-    expect(specOf(outcome.model.execs.find(isSmoke))).toEqual({
+    expect(specOf(outcome.model.execs.find(isSmokeTest))).toEqual({
       importName: null,
       script: "twatch",
       wheel: `/wheel/${WHEELS.binBindings(HOST)}`,
@@ -131,7 +135,7 @@ describe("bin bindings (py-spy's shape)", () => {
       "/dist/tracewatch_cli-0.5.0rc1-py3-none-win_amd64.whl",
     ]);
     expect(spec.sdist).toEqual({ path: `/dist/${SDISTS.binBindings}` });
-    expect(outcome.model.execs.filter(isSmoke)).toHaveLength(1);
+    expect(outcome.model.execs.filter(isSmokeTest)).toHaveLength(1);
   });
 
   test("release --dry-run: archives named after the executable, staged with the wheels; wheels for both indexes", async () => {
@@ -183,7 +187,7 @@ describe("manifest-path into a workspace (uv's and ruff's shape)", () => {
         executables: ["lintkit", "lintkitx"],
       },
     ]);
-    expect(specOf(outcome.model.execs.find(isSmoke))).toMatchObject({
+    expect(specOf(outcome.model.execs.find(isSmokeTest))).toMatchObject({
       importName: "lintkit",
       script: "lintkit",
       version: "0.5.0-rc.1",

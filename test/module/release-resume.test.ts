@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
-import type { ExecRecord } from "../harness/model.js";
-import { isRustWork } from "../support/execs.js";
+import { isExtractStep, isRustWork } from "../support/execs.js";
 import {
   ARCHIVES,
   built,
@@ -39,8 +38,6 @@ afterEach(async () => {
   first.engine.registry.images.clear();
   await services?.stop();
 });
-
-const isExtract = (e: ExecRecord) => e.argv[2]?.includes("def open_member(") === true;
 
 function draft() {
   return services.github.releasesForTag(TAG)[0];
@@ -188,7 +185,7 @@ describe("resuming from the staged draft", () => {
     expect(rerun.error).toBeUndefined();
     expect(rerun.model.execs.filter(isRustWork)).toEqual([]);
     // The Linux archives were unpacked and their binaries checked again, then pushed.
-    expect(rerun.model.execs.filter(isExtract)).toHaveLength(2);
+    expect(rerun.model.execs.filter(isExtractStep)).toHaveLength(2);
     expect(rerun.model.publishes.map((p) => p.address)).toEqual(IMAGE_REFS);
     const variant = rerun.model.publishes[0]?.variants.find((v) => v.platform === "linux/arm64");
     expect(variant?.labels["org.opencontainers.image.revision"]).toBe(SHA);
