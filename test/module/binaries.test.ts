@@ -343,7 +343,7 @@ describe("archives", () => {
     const archive = outcome.model.execs.find(
       (e) => isArchiveStep(e) && scriptSpec(e).format === "tar.gz",
     );
-    expect(JSON.parse(archive?.argv[3] as string).mtime).toBe(1_700_000_000);
+    expect(JSON.parse(archive?.argv[2] as string).mtime).toBe(1_700_000_000);
   });
 
   test("a negative --source-date-epoch is refused before anything runs", async () => {
@@ -380,7 +380,7 @@ describe("archives", () => {
       expect(new Set(builds.map((e) => e.platform))).toEqual(new Set(["linux/amd64"]));
 
       const sums = outcome.model.execs.find(isChecksumStep);
-      const spec = JSON.parse(sums?.argv[3] as string) as { files: { name: string }[] };
+      const spec = JSON.parse(sums?.argv[2] as string) as { files: { name: string }[] };
       expect(spec.files.map((f) => f.name).sort()).toEqual(
         TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
       );
