@@ -11,7 +11,7 @@ import { publishImages, singleImage } from "./flows/image.js";
 import { planJson } from "./flows/plan.js";
 import { publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
-import { SOURCE_IGNORE } from "./stages/source-ignore.js";
+import { SOURCE_IGNORE } from "./flows/source.js";
 
 /**
  * Releases a Rust CLI with PyO3 bindings (or maturin "bin" wheels, or none) from containers:

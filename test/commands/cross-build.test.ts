@@ -21,6 +21,7 @@ import {
 import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
+import { containerScripts } from "../support/scripts.js";
 import {
   BIN,
   compareVersions,
@@ -300,7 +301,10 @@ describe("the archives and SHA256SUMS, replayed", () => {
           members: [{ name: binary, output: `/out/${binary}` }],
         }),
         workdir: "/",
-        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+        files: {
+          ...containerScripts(),
+          [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer,
+        },
       });
       expect(stdout).toBe(`extracted ${binary} -> /out/${binary}\n`);
       const expected = builds[0]?.binaries.get(target.triple);
@@ -321,7 +325,10 @@ describe("the archives and SHA256SUMS, replayed", () => {
           members: [{ name: "other-cli", output: "/out/other-cli" }],
         }),
         workdir: "/",
-        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+        files: {
+          ...containerScripts(),
+          [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer,
+        },
       }),
     );
     expect(message).toContain(`${name} has no file other-cli`);

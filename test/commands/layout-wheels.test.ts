@@ -203,7 +203,7 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
     writeFileSync(join(scratch.path, hostWheel.name), hostWheel.bytes);
     await rewriteWheel(join(scratch.path, hostWheel.name), path, { drop: [script as string] });
     const check = hostWheel.exec.find(isCheckDist);
-    const spec = JSON.parse(check?.argv[3] as string);
+    const spec = JSON.parse(check?.argv[2] as string);
     spec.wheels[0].path = path;
     const message = await failureOf(runArgv(checkDistCommand(spec)));
     expect(message).toMatch(

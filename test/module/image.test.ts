@@ -48,7 +48,7 @@ describe("dagger call image", () => {
       });
       expect(Object.keys(image.contents)).toEqual(["/"]);
       const checks = outcome.model.execs.filter(isBinaryCheck);
-      expect(checks.map((e) => JSON.parse(e.argv[3] as string).target)).toEqual([triple]);
+      expect(checks.map((e) => JSON.parse(e.argv[2] as string).target)).toEqual([triple]);
       expect(image.labels).toEqual({
         "org.opencontainers.image.source": "https://github.com/Octo/Sample-Usage",
         "org.opencontainers.image.revision": SHA,

@@ -54,7 +54,7 @@ const source = (path: string): Record<string, ArgValue> => ({ source: directoryA
 
 /** The executable each Python layout's CLI is (what answers --version). */
 const CLI = { binBindings: "twatch", manifestPath: "lintkit" } as const;
-const specOf = (e: ExecRecord | undefined) => JSON.parse(e?.argv[3] ?? "null");
+const specOf = (e: ExecRecord | undefined) => JSON.parse(e?.argv[2] ?? "null");
 
 const mod = new ModuleUnderTest();
 beforeAll(() => mod.start());

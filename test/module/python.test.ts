@@ -126,7 +126,7 @@ describe("dagger call wheels / sdist / python-dist", () => {
     expect(outcome.model.execs.filter(isMaturinBuild)).toHaveLength(5);
     expect(outcome.model.execs.map((e) => e.argv)).toContainEqual(maturinSdistCommand("/sdist"));
     const check = outcome.model.execs.find(isCheckDist);
-    const spec = JSON.parse(check?.argv[3] as string);
+    const spec = JSON.parse(check?.argv[2] as string);
     expect(spec.version).toBe("1.0.0rc1");
     expect(spec.wheels.map((w: { path: string }) => w.path)).toEqual(
       TARGETS.map((t) => `/dist/${wheelOf(t, "1.0.0rc1")}`),
@@ -135,7 +135,7 @@ describe("dagger call wheels / sdist / python-dist", () => {
     const smoke = outcome.model.execs.filter(isSmokeTest);
     expect(smoke).toHaveLength(1);
     // The console script prints Cargo's version, not PEP 440's.
-    expect(JSON.parse(smoke[0]?.argv[3] as string)).toMatchObject({
+    expect(JSON.parse(smoke[0]?.argv[2] as string)).toMatchObject({
       importName: "sample_usage",
       script: "sample-usage",
       version: "1.0.0-rc.1",

@@ -122,7 +122,7 @@ describe("dagger call release", () => {
     const outcome = await mod.call("release", services.args(), {
       answers: built({
         exec: (e) =>
-          isCheckBinary(e) && e.argv[3]?.includes("aarch64-apple-darwin")
+          isCheckBinary(e) && e.argv[2]?.includes("aarch64-apple-darwin")
             ? {
                 exitCode: 1,
                 stderr: "aarch64-apple-darwin: expected Mach-O 64-bit arm64, found ELF",

@@ -213,3 +213,74 @@ describe("buildReleasePlan on the sample crate", async () => {
     );
   });
 });
+
+describe("what a call builds: the plan without a tag, for one target, for the main branch", async () => {
+  const files = await readProject(EXAMPLE_DIR);
+
+  test("without --tag the build carries Cargo.toml's version, read like a tag, and patches nothing", () => {
+    const plan = planFor({ files });
+    expect(plan.tagged).toBe(false);
+    expect(plan.version).toMatchObject({ tag: "v0.1.0", cargo: "0.1.0", pep440: "0.1.0" });
+    expect(plan.versionPatch).toBeNull();
+    expect(plan.python?.version).toBe("0.1.0");
+    expect(plan.targets[0]?.wheel).toBe(
+      "sample_usage-0.1.0-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    );
+  });
+
+  test("a Cargo.toml version no release can carry is refused, naming the file", () => {
+    const cargoToml = files.cargoToml.replace('version = "0.1.0"', 'version = "0.1.0+local"');
+    const cargoLock = (files.cargoLock as string).replace(
+      'name = "sample-usage"\nversion = "0.1.0"',
+      'name = "sample-usage"\nversion = "0.1.0+local"',
+    );
+    expect(() => planFor({ files: { ...files, cargoToml, cargoLock } })).toThrow(
+      /Cargo\.toml has version "0\.1\.0\+local", which a release cannot carry .*pass --tag/,
+    );
+  });
+
+  test("--target plans that target alone: its row, its archive, its wheel; no image", () => {
+    const plan = planFor({ files, tag: "v0.1.5", target: "aarch64-apple-darwin" });
+    expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-apple-darwin"]);
+    expect(plan.targets[0]).toMatchObject({
+      os: "macos",
+      macosDeploymentTarget: "11.0",
+      archive: "sample-usage-aarch64-apple-darwin.tar.gz",
+      binaries: [
+        {
+          name: "sample-usage",
+          file: "sample-usage",
+          path: "aarch64-apple-darwin/release/sample-usage",
+        },
+      ],
+    });
+    expect(plan.checksums.covers).toEqual(["sample-usage-aarch64-apple-darwin.tar.gz"]);
+    expect(plan.python?.wheels).toEqual(["sample_usage-0.1.5-cp38-abi3-macosx_11_0_arm64.whl"]);
+    expect(plan.image).toBeNull();
+  });
+
+  test("--platform plans the Linux target of that platform, and the image has that variant", () => {
+    const plan = planFor({ files, repository: "o/r", platform: "linux/arm64" });
+    expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-unknown-linux-gnu"]);
+    expect(plan.image?.variants).toEqual([
+      { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+    ]);
+  });
+
+  test("an unknown --target or --platform is refused with the known ones", () => {
+    expect(() => planFor({ files, target: "riscv64gc-unknown-linux-gnu" })).toThrow(
+      /unknown target "riscv64gc-unknown-linux-gnu": choose one of x86_64-unknown-linux-gnu, /,
+    );
+    expect(() => planFor({ files, platform: "linux/s390x" })).toThrow(
+      'unsupported platform "linux/s390x"',
+    );
+  });
+
+  test("a main-branch image: latest and sha-<7>, Cargo.toml's version, no tag allowed", () => {
+    const plan = planFor({ files, repository: "o/r", commit: SHA, mainBranch: true });
+    expect(plan.image?.tags).toEqual(["latest", "sha-0123456"]);
+    expect(() =>
+      planFor({ files, repository: "o/r", commit: SHA, mainBranch: true, tag: "v1.0.0" }),
+    ).toThrow("a main-branch image has no release tag");
+  });
+});
