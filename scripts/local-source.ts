@@ -23,6 +23,12 @@ export function localSourceReader(root: string): SourceReader {
         throw error;
       });
     },
+    async isFile(path) {
+      return stat(join(root, path)).then(
+        (info) => info.isFile(),
+        () => false,
+      );
+    },
     async glob(pattern) {
       let matches = [""];
       for (const segment of pattern.split("/")) {

@@ -6,8 +6,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { loadProjectFiles } from "../src/plan/project-files.js";
-import { buildReleasePlan } from "../src/plan/release-plan.js";
+import { readRelease } from "../src/plan/release-plan.js";
 import { localSourceReader } from "./local-source.js";
 
 const USAGE =
@@ -31,9 +30,7 @@ async function main(argv: string[]): Promise<string> {
     strict: true,
   });
   if (values.tag === undefined) throw new Error(`--tag is required\n${USAGE}`);
-  const files = await loadProjectFiles(localSourceReader(resolve(values.source)));
-  const plan = buildReleasePlan({
-    files,
+  const { plan } = await readRelease(localSourceReader(resolve(values.source)), {
     tag: values.tag,
     commit: values.sha,
     repository: values.repository,

@@ -6,19 +6,12 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
+import { buildArchive, buildBinaries, buildPython, buildReleaseArchives } from "./flows/build.js";
 import { publishImages, singleImage } from "./flows/image.js";
-import { buildPython, publishPython } from "./flows/python.js";
+import { planJson } from "./flows/plan.js";
+import { publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
-import { findTarget, type Target, targetForPlatform } from "./plan/targets.js";
-import {
-  allTargetBinaries,
-  archiveDirectory,
-  archivesDirectory,
-  binariesDirectory,
-} from "./stages/binaries.js";
-import { buildContext, planRelease } from "./stages/source.js";
-import { SOURCE_IGNORE } from "./stages/source-ignore.js";
-import { enginePlatform } from "./stages/toolchain.js";
+import { SOURCE_IGNORE } from "./flows/source.js";
 
 /**
  * Releases a Rust CLI with PyO3 bindings (or maturin "bin" wheels, or none) from containers:
@@ -57,26 +50,7 @@ export class RustRelease {
     this.cargoPackage = cargoPackage;
   }
 
-  /** The module-level flags every build passes on. */
-  private project() {
-    return {
-      sourceDateEpoch: this.sourceDateEpoch ?? null,
-      cargoPackage: this.cargoPackage ?? null,
-    };
-  }
-
-  private context(tag?: string) {
-    return buildContext(this.source, { tag: tag ?? null, ...this.project() });
-  }
-
-  /** The target for --target, or the engine host's Linux target. */
-  private async target(triple?: string): Promise<Target> {
-    return triple ? findTarget(triple) : targetForPlatform(await enginePlatform());
-  }
-
-  /**
-   * Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`.
-   */
+  /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
   @func()
   async plan(
     /** The release tag, vMAJOR.MINOR.PATCH with an optional prerelease (v1.2.3-rc.1). */
@@ -92,22 +66,18 @@ export class RustRelease {
     /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
     registry = "ghcr.io",
   ): Promise<string> {
-    const plan = await planRelease(this.source, {
+    return planJson(this.source, {
       tag,
-      commit: sha ?? null,
-      repository: repository ?? null,
-      imageName: imageName ?? null,
+      commit: sha,
+      repository,
+      imageName,
       registry,
       latestOnRelease,
-      cargoPackage: this.cargoPackage ?? null,
+      cargoPackage: this.cargoPackage,
     });
-    return JSON.stringify(plan, null, 2);
   }
 
-  /**
-   * Builds and checks one target's release binaries:
-   * `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`.
-   */
+  /** Builds and checks one target's binaries: `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`. */
   @func()
   async build(
     /** A target triple (default: the engine host's Linux target, e.g. x86_64-unknown-linux-gnu). */
@@ -115,18 +85,10 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    const [ctx, resolved, native] = await Promise.all([
-      this.context(tag),
-      this.target(target),
-      this.target(),
-    ]);
-    return binariesDirectory(ctx, resolved, resolved.triple === native.triple);
+    return buildBinaries(this.source, { ...this.flags(), target, tag });
   }
 
-  /**
-   * Builds one target's .tar.gz (.zip for Windows) archive:
-   * `dagger call archive --target x86_64-pc-windows-msvc export --path ./dist`.
-   */
+  /** Builds one target's .tar.gz (.zip for Windows): `dagger call archive --target x86_64-pc-windows-msvc export --path ./dist`. */
   @func()
   async archive(
     /** A target triple (default: the engine host's Linux target). */
@@ -134,27 +96,19 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    const [ctx, resolved] = await Promise.all([this.context(tag), this.target(target)]);
-    return archiveDirectory(ctx, resolved);
+    return buildArchive(this.source, { ...this.flags(), target, tag });
   }
 
-  /**
-   * Builds all five targets concurrently into archives plus SHA256SUMS:
-   * `dagger call release-archives --tag v0.1.5 export --path ./dist`.
-   */
+  /** Builds every target concurrently into archives plus SHA256SUMS: `dagger call release-archives --tag v0.1.5 export --path ./dist`. */
   @func()
   async releaseArchives(
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    const [ctx, native] = await Promise.all([this.context(tag), enginePlatform()]);
-    return archivesDirectory(ctx, await allTargetBinaries(ctx, native));
+    return buildReleaseArchives(this.source, { ...this.flags(), tag });
   }
 
-  /**
-   * The release image for one platform, from the release binaries:
-   * `dagger call image --platform linux/arm64 as-tarball export --path image.tar`.
-   */
+  /** The release image for one platform: `dagger call image --platform linux/arm64 as-tarball export --path image.tar`. */
   @func()
   async image(
     /** linux/amd64 or linux/arm64 (default: the engine's platform). */
@@ -166,19 +120,10 @@ export class RustRelease {
     /** The GitHub repository, owner/name: the image's source label. */
     repository?: string,
   ): Promise<Container> {
-    return singleImage(this.source, {
-      platform: platform ?? null,
-      tag: tag ?? null,
-      sha: sha ?? null,
-      repository: repository ?? null,
-      ...this.project(),
-    });
+    return singleImage(this.source, { ...this.flags(), platform, tag, commit: sha, repository });
   }
 
-  /**
-   * Pushes the linux/amd64 + linux/arm64 image to ghcr.io/<owner>/<name> (or --registry) and
-   * returns the pushed references with their digest; without --tag, a main-branch build.
-   */
+  /** Pushes the multi-arch image and returns the pushed references: `dagger call publish-image --repository o/n --sha $GITHUB_SHA --registry-password env://GITHUB_TOKEN`. */
   @func({ cache: "never" })
   async publishImage(
     /** The GitHub repository, owner/name: the image is ghcr.io/<owner>/<name>. */
@@ -201,37 +146,32 @@ export class RustRelease {
     registry = "ghcr.io",
   ): Promise<string[]> {
     return publishImages(this.source, {
+      ...this.flags(),
       repository,
-      sha,
-      tag: tag ?? null,
-      password: registryPassword ?? null,
-      username: registryUsername ?? null,
-      imageName: imageName ?? null,
-      registry,
+      commit: sha,
+      tag,
+      registryPassword,
+      registryUsername,
+      imageName,
       latestOnRelease,
       dryRun,
-      ...this.project(),
+      registry,
     });
   }
 
-  /**
-   * Builds and checks the wheel (abi3 extension or "bin" executable) of one target, or of all five:
-   * `dagger call wheels --target aarch64-apple-darwin export --path ./dist`.
-   */
+  /** Builds and checks the wheel of one target, or of all: `dagger call wheels --target aarch64-apple-darwin export --path ./dist`. */
   @func()
   async wheels(
-    /** A target triple (default: all five targets). */
+    /** A target triple (default: every target). */
     target?: string,
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(this.source, {
-      target: target ?? null,
-      tag: tag ?? null,
-      wheels: true,
-      sdist: false,
-      ...this.project(),
-    });
+    return buildPython(
+      this.source,
+      { ...this.flags(), target, tag },
+      { wheels: true, sdist: false },
+    );
   }
 
   /** Builds and checks the source distribution: `dagger call sdist export --path ./dist`. */
@@ -240,37 +180,19 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(this.source, {
-      target: null,
-      tag: tag ?? null,
-      wheels: false,
-      sdist: true,
-      ...this.project(),
-    });
+    return buildPython(this.source, { ...this.flags(), tag }, { wheels: false, sdist: true });
   }
 
-  /**
-   * Every Python artifact, checked (tags, metadata, twine, a clean install):
-   * `dagger call python-dist --tag v0.1.5 export --path ./dist`.
-   */
+  /** Every wheel and the sdist, checked together with a clean install: `dagger call python-dist --tag v0.1.5 export --path ./dist`. */
   @func()
   async pythonDist(
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(this.source, {
-      target: null,
-      tag: tag ?? null,
-      wheels: true,
-      sdist: true,
-      ...this.project(),
-    });
+    return buildPython(this.source, { ...this.flags(), tag }, { wheels: true, sdist: true });
   }
 
-  /**
-   * Builds, checks and publishes the wheels and sdist to TestPyPI, then PyPI (trusted publishing
-   * by default); re-runs skip files already there.
-   */
+  /** Builds, checks and publishes the wheels and sdist to TestPyPI, then PyPI: `dagger call publish-python --tag v0.1.5 --dry-run`. */
   @func({ cache: "never" })
   async publishPython(
     /** The release tag (vX.Y.Z); the PEP 440 version comes from it. */
@@ -293,24 +215,20 @@ export class RustRelease {
     testPypiUrl?: string,
   ): Promise<string> {
     return publishPython(this.source, {
+      ...this.flags(),
       tag,
-      oidcRequestUrl: oidcRequestUrl ?? null,
-      oidcRequestToken: oidcRequestToken ?? null,
-      testPypiToken: testPypiToken ?? null,
-      pypiToken: pypiToken ?? null,
+      oidcRequestUrl,
+      oidcRequestToken,
+      testPypiToken,
+      pypiToken,
       skipTestPypi,
       dryRun,
-      pypiUrl: pypiUrl ?? null,
-      testPypiUrl: testPypiUrl ?? null,
-      ...this.project(),
+      pypiUrl,
+      testPypiUrl,
     });
   }
 
-  /**
-   * Releases a tag: builds and checks everything (or resumes what an earlier run staged), stages
-   * it on a draft GitHub Release, publishes the image, TestPyPI, PyPI, then the release, and
-   * prints a report. `dagger call release --tag v0.1.5 --dry-run`
-   */
+  /** Releases a tag: build or resume, stage, publish image, TestPyPI, PyPI, then the release: `dagger call release --tag v0.1.5 --dry-run`. */
   @func({ cache: "never" })
   async release(
     /** The release tag, vMAJOR.MINOR.PATCH with an optional prerelease. */
@@ -361,30 +279,35 @@ export class RustRelease {
     rebuild = false,
   ): Promise<string> {
     return release(this.source, {
-      registry,
-      rebuild,
+      ...this.flags(),
       tag,
-      sha: sha ?? null,
-      repository: repository ?? null,
-      githubToken: githubToken ?? null,
-      githubApiUrl,
-      replaceChangedAssets,
-      registryPassword: registryPassword ?? null,
-      registryUsername: registryUsername ?? null,
-      imageName: imageName ?? null,
-      latestOnRelease,
-      oidcRequestUrl: oidcRequestUrl ?? null,
-      oidcRequestToken: oidcRequestToken ?? null,
-      testPypiToken: testPypiToken ?? null,
-      pypiToken: pypiToken ?? null,
-      pypiUrl: pypiUrl ?? null,
-      testPypiUrl: testPypiUrl ?? null,
+      commit: sha,
+      repository,
+      githubToken,
+      registryPassword,
+      registryUsername,
+      oidcRequestUrl,
+      oidcRequestToken,
+      testPypiToken,
+      pypiToken,
       skipGithub,
       skipImage,
       skipPypi,
       skipTestPypi,
+      replaceChangedAssets,
+      imageName,
+      latestOnRelease,
+      githubApiUrl,
+      pypiUrl,
+      testPypiUrl,
       dryRun,
-      ...this.project(),
+      registry,
+      rebuild,
     });
+  }
+
+  /** The module-level flags every call passes on. */
+  private flags() {
+    return { sourceDateEpoch: this.sourceDateEpoch, cargoPackage: this.cargoPackage };
   }
 }

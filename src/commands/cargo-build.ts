@@ -1,6 +1,5 @@
 import { posix } from "node:path";
-import { binaryOutputPath } from "../plan/names.js";
-import type { Target } from "../plan/targets.js";
+import type { Target } from "../plan/target.js";
 import { shellLine, shellQuote, shellSteps } from "./shell.js";
 
 /**
@@ -48,17 +47,22 @@ export function vendorCommand(dir: string): string[] {
   return ["sh", "-ec", `${shellLine(["mkdir", "-p", crates])}\n${vendor} > ${shellQuote(config)}`];
 }
 
+/** What a build needs of a target: the table's facts and the binaries the plan names. */
+export interface BuildTarget extends Target {
+  binaries: readonly { name: string; path: string }[];
+}
+
 /**
  * Builds the release binaries for one target from the vendored dependencies (`--frozen`: the
  * lock file as committed, no network). Only the named bins are built, so an optional PyO3
  * feature never reaches the CLI build. Zig builds take `buildTarget` (it carries the glibc
  * floor); cargo still writes to `<target dir>/<triple>/release`.
  */
-export function cargoBuildCommand(target: Target, bins: readonly string[]): string[] {
-  if (bins.length === 0) {
+export function cargoBuildCommand(target: BuildTarget): string[] {
+  if (target.binaries.length === 0) {
     throw new Error(`${target.triple}: no binaries to build (cargo would build every target)`);
   }
-  const binArgs = bins.flatMap((bin) => ["--bin", bin]);
+  const binArgs = target.binaries.flatMap((binary) => ["--bin", binary.name]);
   switch (target.toolchain) {
     case "zig":
       return [
@@ -91,14 +95,13 @@ export function cargoBuildCommand(target: Target, bins: readonly string[]): stri
  * image has it.
  */
 export function compileCommand(
-  target: Target,
-  bins: readonly string[],
+  target: BuildTarget,
   cargoTargetDir: string,
   outDir: string,
 ): string[] {
-  const built = bins.map((bin) => posix.join(cargoTargetDir, binaryOutputPath(bin, target)));
+  const built = target.binaries.map((binary) => posix.join(cargoTargetDir, binary.path));
   return shellSteps(
-    cargoBuildCommand(target, bins),
+    cargoBuildCommand(target),
     ["mkdir", "-p", outDir],
     ["cp", ...built, `${outDir}/`],
   );

@@ -1,4 +1,4 @@
-import { byCodePoint, PYTHON } from "./python.js";
+import { byCodePoint, scriptCommand } from "./python.js";
 
 export interface ChecksumInput {
   /** The file's path in the container. */
@@ -24,39 +24,6 @@ function checkNames(names: readonly string[]): void {
   }
 }
 
-// Same line format and order as formatChecksums; hashlib.file_digest needs 3.11, hence the loop.
-const CHECKSUM_SCRIPT = String.raw`
-import hashlib
-import json
-import os
-import sys
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as data:
-        for block in iter(lambda: data.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def main():
-    spec = json.loads(sys.argv[1])
-    files = sorted(spec["files"], key=lambda file: file["name"])
-    try:
-        lines = [f"{sha256_of(file['path'])}  {file['name']}\n" for file in files]
-        # No image has the output directory: it is the step's own.
-        os.makedirs(os.path.dirname(spec["output"]) or ".", exist_ok=True)
-        with open(spec["output"], "w", encoding="utf-8", newline="\n") as out:
-            out.writelines(lines)
-    except OSError as error:
-        sys.exit(f"cannot write {spec['output']}: {error}")
-    sys.stdout.writelines(lines)
-
-
-main()
-`;
-
 /**
  * The argv that writes a `sha256sum -c` compatible file: `<hex>  <name>` per file, sorted by
  * name. The file is also printed, so the log shows what was published.
@@ -64,7 +31,7 @@ main()
 export function checksumCommand(files: readonly ChecksumInput[], output: string): string[] {
   if (files.length === 0) throw new Error(`${output}: nothing to checksum`);
   checkNames(files.map((file) => file.name));
-  return [PYTHON, "-c", CHECKSUM_SCRIPT, JSON.stringify({ files, output })];
+  return scriptCommand("checksums.py", JSON.stringify({ files, output }));
 }
 
 /** The checksum file's text for digests already known (e.g. to compare with a published one). */

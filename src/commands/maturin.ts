@@ -1,4 +1,4 @@
-import type { Target } from "../plan/targets.js";
+import type { Target } from "../plan/target.js";
 
 /**
  * The glibc floor of Linux wheels, the same as the binaries' (`buildTarget`'s `.2.17`): maturin

@@ -1,20 +1,5 @@
-import type { ProjectManifest } from "../plan/manifest.js";
-import { primaryBinary } from "../plan/release-plan.js";
-import { PYTHON } from "./python.js";
-
-/** What the smoke test imports and runs from an installed wheel. */
-export interface SmokeSubject {
-  /**
-   * The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`; null for
-   * a bin wheel without Python sources, which has nothing to import.
-   */
-  importName: string | null;
-  /**
-   * What the wheel installs into the environment's `bin/` and the test runs (`--help`,
-   * `--version`): a console script, or a bin wheel's executable; null when there is none.
-   */
-  script: string | null;
-}
+import type { SmokeSubject } from "../plan/python-plan.js";
+import { scriptCommand } from "./python.js";
 
 export interface SmokeTestSpec extends SmokeSubject {
   /** The wheel's path in the container. */
@@ -26,78 +11,6 @@ export interface SmokeTestSpec extends SmokeSubject {
   version: string;
 }
 
-/**
- * Installs the wheel into a fresh venv without an index (offline, no dependencies), imports the
- * package from there (when it has one) and runs the script it installed: `--help` must succeed,
- * and when the CLI has a `--version` (exit code 0) it must print the release's version. The
- * running interpreter's pip (>= 22.3) installs into the venv with `--python`, which spares the
- * seconds ensurepip takes. Standard library and pip only: it runs in a plain python image.
- */
-const SMOKE_SCRIPT = `
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import venv
-
-# Only the venv may provide the package, whatever the caller's environment says.
-CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-
-IMPORT = "import importlib, sys; print(importlib.import_module(sys.argv[1]).__file__)"
-
-
-def run(argv, what, cwd):
-    result = subprocess.run(argv, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True)
-    if result.returncode != 0:
-        sys.exit(f"smoke test: {what} failed (exit code {result.returncode}):\\n{result.stdout}")
-    return result.stdout.strip()
-
-
-def main():
-    spec = json.loads(sys.argv[1])
-    wheel = os.path.basename(spec["wheel"])
-    with tempfile.TemporaryDirectory() as root:
-        env_dir = os.path.realpath(os.path.join(root, "venv"))
-        venv.create(env_dir, with_pip=False)
-        python = os.path.join(env_dir, "bin", "python")
-        run([sys.executable, "-m", "pip", "--python", python, "install", "--no-index",
-             "--no-deps", "--disable-pip-version-check", "--quiet", spec["wheel"]],
-            f"installing {wheel}", root)
-        print(f"installed {wheel}")
-
-        if spec["importName"] is not None:
-            module_file = run([python, "-I", "-c", IMPORT, spec["importName"]],
-                              f"importing {spec['importName']}", root)
-            if not os.path.realpath(module_file).startswith(env_dir + os.sep):
-                sys.exit(f"smoke test: {spec['importName']} was imported from {module_file}, "
-                         f"not from the venv the wheel was installed into")
-            print(f"imported {spec['importName']} from {module_file}")
-
-        if spec["script"] is not None:
-            script = os.path.join(env_dir, "bin", spec["script"])
-            run([script, "--help"], f"{spec['script']} --help", root)
-            print(f"{spec['script']} --help: ok")
-            # The same policy as the binary check: a CLI without --version is not held to it.
-            answer = subprocess.run([script, "--version"], cwd=root, env=CLEAN_ENV,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    universal_newlines=True)
-            shown = answer.stdout.strip()
-            if answer.returncode != 0:
-                print(f"{spec['script']} --version: exit code {answer.returncode}, the CLI has no "
-                      f"--version, so the version is not checked")
-                return
-            version = spec["version"]
-            if version not in shown.split() and f"v{version}" not in shown.split():
-                sys.exit(f"smoke test: {spec['script']} --version printed {shown!r}, "
-                         f"expected version {version}")
-            print(f"{spec['script']} --version: {shown}")
-
-
-main()
-`;
-
 /** The argv that installs the wheel in a clean venv, imports it and runs what it installed. */
 export function smokeTestCommand(spec: SmokeTestSpec): string[] {
   if (spec.importName === "" || spec.script === "" || spec.version === "") {
@@ -106,21 +19,5 @@ export function smokeTestCommand(spec: SmokeTestSpec): string[] {
   if (spec.importName === null && spec.script === null) {
     throw new Error(`smoke test of ${spec.wheel}: nothing to import and nothing to run`);
   }
-  return [PYTHON, "-c", SMOKE_SCRIPT, JSON.stringify(spec)];
-}
-
-/**
- * What to smoke-test in a project's wheel. An extension (pyo3): the top-level package of
- * `module-name` (maturin's default module is the lib name) and the first `[project.scripts]`
- * entry. A bin wheel: the package's own executable, and the Python package it ships, if any.
- */
-export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
-  const python = manifest.python;
-  if (python?.bindings === "bin") {
-    return { importName: python.pythonPackage, script: primaryBinary(manifest) };
-  }
-  const moduleName =
-    python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
-  const importName = moduleName.split(".")[0] ?? moduleName;
-  return { importName, script: python?.scripts[0] ?? null };
+  return scriptCommand("python_smoke.py", JSON.stringify(spec));
 }

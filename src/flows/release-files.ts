@@ -8,7 +8,7 @@ import {
   type ReleaseManifest,
   renderReleaseManifest,
 } from "../plan/release-manifest.js";
-import { downloadReleaseAssets, type GithubTarget } from "../publishers/github.js";
+import { downloadReleaseAssets, type GithubTarget } from "../publishers/github/index.js";
 
 /**
  * A release's files in two places at once: copies in this runtime's file system (what GitHub

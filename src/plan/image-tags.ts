@@ -43,8 +43,14 @@ export function githubRepositoryOf(url: string | null): string | null {
   return match ? `${match[1]}/${match[2]}` : null;
 }
 
+/** A commit: its full id and the 7 digits images are tagged with. */
+export interface Commit {
+  sha: string;
+  short: string;
+}
+
 /** A commit sha: 40 hex digits (what GITHUB_SHA holds); images are tagged with its first 7. */
-export function parseCommitSha(value: string): { sha: string; short: string } {
+export function parseCommitSha(value: string): Commit {
   if (!/^[0-9a-f]{40}$/i.test(value)) {
     throw new PlanError(`invalid commit sha "${value}": expected the full 40-hex-digit commit id`);
   }

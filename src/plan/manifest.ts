@@ -1,35 +1,8 @@
 import { PlanError } from "./errors.js";
 import { projectPackages, selectPackage } from "./packages.js";
+import type { ProjectFiles } from "./project-files.js";
 import { maturinPyproject, type PythonProject, pythonProject } from "./python-project.js";
 import { isTable, parseToml, stringAt, stringList, type Table, table } from "./toml.js";
-
-export { distributionName, type PythonProject } from "./python-project.js";
-export { parseToml } from "./toml.js";
-
-/** The manifest texts of a project, as read from its source directory. */
-export interface ProjectFiles {
-  /** The root `Cargo.toml`. */
-  cargoToml: string;
-  /** The root `Cargo.lock`, or null when the project has none. */
-  cargoLock: string | null;
-  pyprojectToml: string | null;
-  /** `rust-toolchain.toml` or the legacy `rust-toolchain`, when present. */
-  rustToolchain: { file: string; text: string } | null;
-  /** Member manifests of the workspace, keyed by member directory (e.g. `crates/cli`). */
-  members: Record<string, string>;
-  /**
-   * `.rs` files under `src/` of the root package and of each member, relative to the source root
-   * (`src/main.rs`, `crates/cli/src/bin/x.rs`): Cargo discovers binaries from them.
-   */
-  sourceFiles: string[];
-  /** pyproject.toml's `[tool.maturin] manifest-path`, and whether that file exists. */
-  maturinManifest: { path: string; exists: boolean } | null;
-  /**
-   * Directories with an `__init__.py` directly below where maturin looks for Python sources
-   * (python-source, else the root and `src/`), e.g. `python/uv`.
-   */
-  pythonPackages: string[];
-}
 
 export interface ProjectManifest {
   packageName: string;
@@ -42,6 +15,8 @@ export interface ProjectManifest {
   /** Packages whose lock entries carry the workspace version (all members that inherit it). */
   versionedPackages: string[];
   bins: string[];
+  /** The binary the archives and the image's entrypoint are named after (see primaryBinary). */
+  primaryBin: string;
   libName: string | null;
   crateTypes: string[];
   rustVersion: string | null;
@@ -51,6 +26,13 @@ export interface ProjectManifest {
   repositoryUrl: string | null;
   python: PythonProject | null;
   toolchain: { file: string; channel: string | null } | null;
+  /** LICENSE and README files at the source root, shipped in every archive. */
+  docs: string[];
+}
+
+/** The binary the archives are named after: the one named like the package, else the first. */
+function primaryBinary(packageName: string, bins: readonly string[]): string {
+  return bins.includes(packageName) ? packageName : (bins[0] ?? packageName);
 }
 
 /** A `[package]` field, or the workspace's when the package inherits it (`x.workspace = true`). */
@@ -162,6 +144,7 @@ export function readManifest(files: ProjectFiles, options: ManifestOptions = {})
       (name) => lockEntries.get(name) === version,
     ),
     bins: located.bins,
+    primaryBin: primaryBinary(packageName, located.bins),
     libName: stringAt(lib, "name") ?? (lib ? packageName.replaceAll("-", "_") : null),
     crateTypes: stringList(lib?.["crate-type"]),
     rustVersion: inherited(located.pkg, root, "rust-version"),
@@ -172,5 +155,6 @@ export function readManifest(files: ProjectFiles, options: ManifestOptions = {})
       ? pythonProject(pyproject, located, files.cargoLock, files.pythonPackages)
       : null,
     toolchain: toolchainChannel(files),
+    docs: files.docs,
   };
 }

@@ -1,4 +1,4 @@
-import type { Target } from "./targets.js";
+import type { Target } from "./target.js";
 
 /** The checksum file published next to the archives (`sha256sum -c` reads it). */
 export const CHECKSUM_FILE = "SHA256SUMS";
@@ -8,7 +8,7 @@ export const CHECKSUM_FILE = "SHA256SUMS";
  * `<bin>-<target>.tar.gz` for Unix, `<bin>-<target>.zip` for Windows, binary at the root.
  */
 export function archiveName(bin: string, target: Target): string {
-  return `${bin}-${target.triple}.${target.archive}`;
+  return `${bin}-${target.triple}.${target.archiveFormat}`;
 }
 
 /** The binary's file name inside the archive and in cargo's output directory. */
@@ -43,4 +43,16 @@ export function wheelName(
 /** The sdist name (PEP 625). */
 export function sdistName(distName: string, pep440: string): string {
   return `${distName}-${pep440}.tar.gz`;
+}
+
+/** Each binary of a target: its cargo name, its file name and cargo's output path for it. */
+export function targetBinaries(
+  target: Target,
+  bins: readonly string[],
+): { name: string; file: string; path: string }[] {
+  return bins.map((name) => ({
+    name,
+    file: binaryFileName(name, target),
+    path: binaryOutputPath(name, target),
+  }));
 }

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import { PlanError } from "./errors.js";
-import type { ProjectFiles } from "./manifest.js";
+import type { ProjectFiles } from "./project-files.js";
 import { isTable, parseToml, stringAt, type Table, table } from "./toml.js";
 
 /** One Cargo package of the project: the root package or a workspace member. */

@@ -1,8 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { PlanError } from "./errors.js";
-import type { ProjectFiles, ProjectManifest } from "./manifest.js";
-import { parseToml } from "./manifest.js";
-import { parseTag } from "./version.js";
+import type { ProjectManifest } from "./manifest.js";
+import type { ProjectFiles } from "./project-files.js";
+import { parseToml } from "./toml.js";
+import type { ReleaseVersion } from "./version.js";
 
 /** New texts of the files the version lives in, keyed by path relative to the source root. */
 export type PatchedFiles = Record<string, string>;
@@ -100,11 +101,10 @@ function confirm(file: string, before: string, after: string, expected: (v: unkn
 function patchPyproject(
   files: ProjectFiles,
   manifest: ProjectManifest,
-  version: string,
+  pep440: string,
 ): PatchedFiles {
   const staticVersion = manifest.python?.staticVersion ?? null;
   if (staticVersion === null || files.pyprojectToml === null) return {};
-  const pep440 = parseTag(`v${version}`).pep440;
   const text = files.pyprojectToml;
   const patched = replaceTableVersion("pyproject.toml", text, "project", pep440);
   confirm("pyproject.toml", text, patched, (v) => setPath(v, ["project", "version"], pep440));
@@ -112,16 +112,17 @@ function patchPyproject(
 }
 
 /**
- * Writes `version` (Cargo's spelling) into the manifests and into the lock entries of the
+ * Writes the version (Cargo's spelling) into the manifests and into the lock entries of the
  * packages that carry it, so that `cargo build --locked` accepts the patched source, and its
  * PEP 440 spelling into a static pyproject.toml version.
  */
 export function patchVersion(
   files: ProjectFiles,
   manifest: ProjectManifest,
-  version: string,
+  release: ReleaseVersion,
 ): PatchedFiles {
   if (files.cargoLock === null) throw new PlanError("Cargo.lock is missing: commit it");
+  const version = release.cargo;
   const patched: PatchedFiles = {};
 
   if (manifest.versionSource === "workspace") {
@@ -147,5 +148,5 @@ export function patchVersion(
   confirm("Cargo.lock", files.cargoLock, patched["Cargo.lock"], (v) =>
     setLockVersions(v, names, manifest.version, version),
   );
-  return { ...patched, ...patchPyproject(files, manifest, version) };
+  return { ...patched, ...patchPyproject(files, manifest, release.pep440) };
 }

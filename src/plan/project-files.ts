@@ -1,7 +1,6 @@
 import { PlanError } from "./errors.js";
-import { type ProjectFiles, parseToml } from "./manifest.js";
 import { type Pyproject, pythonRootCandidates, readPyproject } from "./pyproject.js";
-import { isTable, stringList } from "./toml.js";
+import { isTable, parseToml, stringList } from "./toml.js";
 
 /**
  * Read access to a project's source tree, relative to its root. The plan only ever reads
@@ -12,9 +11,54 @@ export interface SourceReader {
   read(path: string): Promise<string | null>;
   /** Paths of existing files or directories matching a pattern whose `*` stay within one segment. */
   glob(pattern: string): Promise<string[]>;
+  /** Whether `path` is a regular file (not a directory). */
+  isFile(path: string): Promise<boolean>;
+}
+
+/** The manifest texts of a project, as read from its source directory. */
+export interface ProjectFiles {
+  /** The root `Cargo.toml`. */
+  cargoToml: string;
+  /** The root `Cargo.lock`, or null when the project has none. */
+  cargoLock: string | null;
+  pyprojectToml: string | null;
+  /** `rust-toolchain.toml` or the legacy `rust-toolchain`, when present. */
+  rustToolchain: { file: string; text: string } | null;
+  /** Member manifests of the workspace, keyed by member directory (e.g. `crates/cli`). */
+  members: Record<string, string>;
+  /**
+   * `.rs` files under `src/` of the root package and of each member, relative to the source root
+   * (`src/main.rs`, `crates/cli/src/bin/x.rs`): Cargo discovers binaries from them.
+   */
+  sourceFiles: string[];
+  /** pyproject.toml's `[tool.maturin] manifest-path`, and whether that file exists. */
+  maturinManifest: { path: string; exists: boolean } | null;
+  /**
+   * Directories with an `__init__.py` directly below where maturin looks for Python sources
+   * (python-source, else the root and `src/`), e.g. `python/uv`.
+   */
+  pythonPackages: string[];
+  /** LICENSE, LICENCE, README and COPYING files at the source root, sorted: every archive ships them. */
+  docs: string[];
 }
 
 const under = (dir: string, path: string) => (dir === "" ? path : `${dir}/${path}`);
+
+/** The reader, asked at most once per path: several facts can come from the same file. */
+function readOnce(reader: SourceReader): SourceReader {
+  const texts = new Map<string, Promise<string | null>>();
+  return {
+    read(path) {
+      const known = texts.get(path);
+      if (known) return known;
+      const text = reader.read(path);
+      texts.set(path, text);
+      return text;
+    },
+    glob: (pattern) => reader.glob(pattern),
+    isFile: (path) => reader.isFile(path),
+  };
+}
 
 /** The files Cargo discovers binaries from, for one package directory ("" for the root). */
 async function binarySources(reader: SourceReader, dir: string): Promise<string[]> {
@@ -58,8 +102,21 @@ async function maturinManifest(
   return { path, exists: (await reader.read(path)) !== null };
 }
 
-/** Reads the manifests and the file listing the plan needs. */
-export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFiles> {
+/** The LICENSE and README files at the root (directories such as LICENSES/ are not). */
+async function rootDocs(reader: SourceReader): Promise<string[]> {
+  const found = await Promise.all(
+    ["LICENSE*", "LICENCE*", "README*", "COPYING*"].map((pattern) => reader.glob(pattern)),
+  );
+  const candidates = [...new Set(found.flat())].sort();
+  const files = await Promise.all(
+    candidates.map(async (path) => ((await reader.isFile(path)) ? [path] : [])),
+  );
+  return files.flat();
+}
+
+/** Reads the manifests and the file listing the plan needs, each file once. */
+export async function loadProjectFiles(source: SourceReader): Promise<ProjectFiles> {
+  const reader = readOnce(source);
   const [cargoToml, cargoLock, pyprojectToml, toolchainToml, toolchainLegacy] = await Promise.all([
     reader.read("Cargo.toml"),
     reader.read("Cargo.lock"),
@@ -97,5 +154,6 @@ export async function loadProjectFiles(reader: SourceReader): Promise<ProjectFil
     sourceFiles,
     maturinManifest: pyproject === null ? null : await maturinManifest(reader, pyproject),
     pythonPackages: pyproject === null ? [] : await pythonPackages(reader, pyproject),
+    docs: await rootDocs(reader),
   };
 }

@@ -1,5 +1,5 @@
 import { PlanError } from "./errors.js";
-import type { ReleasePlan } from "./release-plan.js";
+import { type ReleasePlan, repositoryName } from "./release-plan.js";
 
 /** The staged release's record, uploaded last to the draft: its presence means staging finished. */
 export const MANIFEST_FILE = "release-manifest.json";
@@ -72,7 +72,7 @@ export function buildReleaseManifest(
     tag: plan.tag,
     version: { cargo: plan.version.cargo, pep440: plan.version.pep440 },
     commit: plan.commit.sha,
-    project: { package: plan.project.packageName, repository: plan.repository },
+    project: { package: plan.project.packageName, repository: repositoryName(plan.repository) },
     files: expected.map((name) => {
       const facts = files.find((f) => f.name === name) as FileFacts;
       return { name, sha256: facts.sha256, size: facts.size, ...classify(plan, name) };
@@ -137,11 +137,12 @@ export function parseReleaseManifest(text: string): ReleaseManifest {
  * different commit is refused (the tag's release is another build); null means it matches.
  */
 export function manifestMismatch(manifest: ReleaseManifest, plan: ReleasePlan): string | null {
+  const repository = plan.repository ? repositoryName(plan.repository) : null;
   const differences = [
     manifest.tag !== plan.tag && `tag ${manifest.tag}`,
     manifest.version.cargo !== plan.version.cargo && `version ${manifest.version.cargo}`,
     manifest.project.package !== plan.project.packageName && `package ${manifest.project.package}`,
-    manifest.project.repository.toLowerCase() !== plan.repository?.toLowerCase() &&
+    manifest.project.repository.toLowerCase() !== repository?.toLowerCase() &&
       `repository ${manifest.project.repository}`,
     manifest.commit !== plan.commit?.sha && `commit ${manifest.commit}`,
   ].filter((d): d is string => typeof d === "string");
@@ -149,7 +150,7 @@ export function manifestMismatch(manifest: ReleaseManifest, plan: ReleasePlan): 
   return (
     `release ${plan.tag} on GitHub was staged with ${differences.join(", ")}, but this run is ` +
     `${plan.project.packageName} ${plan.version.cargo} at commit ${plan.commit?.sha ?? "(none)"} ` +
-    `of ${plan.repository}. Release the commit the tag names, or, if the staged files are wrong, ` +
+    `of ${repository}. Release the commit the tag names, or, if the staged files are wrong, ` +
     "delete the draft release on GitHub and run again"
   );
 }

@@ -1,5 +1,6 @@
 import { PlanError } from "./errors.js";
 import {
+  type Commit,
   DEFAULT_REGISTRY,
   githubRepositoryOf,
   imageRepository,
@@ -9,29 +10,19 @@ import {
   parseRepository,
   type Repository,
 } from "./image-tags.js";
-import {
-  type ProjectFiles,
-  type ProjectManifest,
-  type PythonProject,
-  readManifest,
-} from "./manifest.js";
-import {
-  archiveName,
-  binaryFileName,
-  binaryOutputPath,
-  CHECKSUM_FILE,
-  sdistName,
-  type WheelTags,
-  wheelName,
-} from "./names.js";
-import { windowsWheelFeatures } from "./pyo3-windows.js";
-import type { SupportedBindings } from "./python-project.js";
-import { TARGETS, type Target } from "./targets.js";
-import { parseTag, type ReleaseVersion } from "./version.js";
+import { type ProjectManifest, readManifest } from "./manifest.js";
+import { archiveName, CHECKSUM_FILE, targetBinaries, wheelName } from "./names.js";
+import { type PatchedFiles, patchVersion } from "./patch.js";
+import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
+import { type PythonPlan, planPython } from "./python-plan.js";
+import type { Target } from "./target.js";
+import { selectTargets } from "./targets.js";
+import { parseTag, type ReleaseVersion, untaggedVersion } from "./version.js";
 
-export interface PlanInput {
-  files: ProjectFiles;
-  tag: string;
+/** What a call asks of the plan, besides the project's own files. */
+export interface PlanRequest {
+  /** The release tag; without one the build carries Cargo.toml's version, unpatched. */
+  tag?: string | null;
   /** The commit being released (GITHUB_SHA), when known. */
   commit?: string | null;
   /**
@@ -52,6 +43,12 @@ export interface PlanInput {
    * `placeholders`) instead of leaving the image or the release unplanned.
    */
   dryRun?: boolean;
+  /** Only this target triple (`build --target`, `wheels --target`). */
+  target?: string | null;
+  /** Only the Linux target of this container platform (`image --platform`). */
+  platform?: string | null;
+  /** The image is published from the main branch (`latest`, `sha-<7>`), not for a tag. */
+  mainBranch?: boolean;
 }
 
 /** What a dry run shows where the commit is unknown: obviously not a real commit. */
@@ -59,214 +56,183 @@ export const PLACEHOLDER_COMMIT = "0".repeat(40);
 /** What a dry run shows where the GitHub repository is unknown. */
 export const PLACEHOLDER_REPOSITORY = "OWNER/REPOSITORY";
 
-export interface TargetPlan {
-  triple: string;
-  os: Target["os"];
-  arch: Target["arch"];
-  platform: Target["platform"];
-  toolchain: Target["toolchain"];
-  buildTarget: string;
-  glibcFloor: string | null;
-  /** Each binary: its name in the archive and cargo's output path under the target directory. */
-  binaries: { file: string; path: string }[];
+/** One target of the release: the table's facts about it and the names of its artifacts. */
+export interface TargetPlan extends Target {
+  /**
+   * Each binary: its cargo name, its file name (in the archive, the image and a bin wheel) and
+   * cargo's output path under the target directory.
+   */
+  binaries: { name: string; file: string; path: string }[];
   archive: string;
   wheel: string | null;
 }
 
+export interface ImagePlan {
+  registry: string;
+  /** `<registry>/<owner>/<name>`, lowercased. */
+  repository: string;
+  tags: string[];
+  references: string[];
+  /** One image per container platform, from the binaries of the target named. */
+  variants: { platform: string; target: string }[];
+  platforms: string[];
+}
+
+export interface GithubPlan {
+  releaseName: string;
+  prerelease: boolean;
+  /** `make_latest` as the GitHub API takes it: a prerelease never becomes latest. */
+  makeLatest: "true" | "false";
+  assets: string[];
+}
+
 /** Everything a release of one tag will do, decided before any work: plain JSON data. */
 export interface ReleasePlan {
+  /** The tag; for a build without --tag, `v` and Cargo.toml's version. */
   tag: string;
   version: ReleaseVersion;
-  commit: { sha: string; short: string } | null;
-  repository: string | null;
+  /** Whether the version came from --tag (and is patched into the source) or is Cargo.toml's. */
+  tagged: boolean;
+  commit: Commit | null;
+  repository: Repository | null;
   project: Omit<ProjectManifest, "python" | "versionedPackages" | "version"> & {
     currentVersion: string;
   };
+  /** How the tag's version goes into the source; null when the build keeps Cargo.toml's. */
   versionPatch: {
     from: string;
     to: string;
     /** A static pyproject.toml version, patched to the tag's PEP 440 spelling. */
     pyproject: { from: string; to: string } | null;
     files: string[];
-  };
+  } | null;
   targets: TargetPlan[];
   checksums: { file: string; covers: string[] };
   python: PythonPlan | null;
-  image: {
-    registry: string;
-    repository: string;
-    tags: string[];
-    references: string[];
-    platforms: string[];
-  } | null;
+  image: ImagePlan | null;
   /** Values a dry run made up because they were not given; empty for a real release. */
   placeholders: string[];
-  github: {
-    repository: string;
-    releaseName: string;
-    prerelease: boolean;
-    /** `make_latest` as the GitHub API takes it: a prerelease never becomes latest. */
-    makeLatest: "true" | "false";
-    assets: string[];
-  } | null;
+  github: GithubPlan | null;
 }
 
-/** The binary the archives are named after: the one named like the package, else the first. */
-export function primaryBinary(manifest: ProjectManifest): string {
-  return manifest.bins.includes(manifest.packageName)
-    ? manifest.packageName
-    : (manifest.bins[0] ?? manifest.packageName);
-}
-
-/** The Python artifacts of a release. */
-export interface PythonPlan {
-  project: string;
-  distName: string;
-  version: string;
-  bindings: SupportedBindings;
-  wheelTags: WheelTags;
-  features: string[];
-  /** Added for the Windows wheel (pyo3's import library before 0.29). */
-  windowsFeatures: string[];
-  moduleName: string | null;
-  pythonSource: string | null;
-  /** The executables a bin wheel installs (every binary of the package); none for pyo3. */
-  executables: string[];
-  sdist: string;
-  wheels: string[];
-}
-
-/** bin wheels hold an executable, for any Python 3; pyo3 ones an abi3 extension module. */
-function wheelTags(manifest: ProjectManifest, python: PythonProject): WheelTags {
-  if (python.bindings === "bin") return { python: "py3", abi: "none" };
-  if (!python.abi3) {
-    throw new PlanError(
-      `the Python extension of "${manifest.packageName}" is not abi3: one wheel per platform needs ` +
-        'pyo3\'s abi3 feature, e.g. pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]',
-    );
-  }
-  return { python: python.abi3, abi: "abi3" };
-}
-
-/**
- * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
- * refusing what cannot be published: a pyo3 extension that is not abi3.
- */
-export function planPython(manifest: ProjectManifest, version: ReleaseVersion): PythonPlan | null {
-  const python = manifest.python;
-  if (!python) return null;
-  const tags = wheelTags(manifest, python);
-  return {
-    project: python.name,
-    distName: python.distName,
-    version: version.pep440,
-    bindings: python.bindings,
-    wheelTags: tags,
-    features: python.features,
-    windowsFeatures: windowsWheelFeatures(python.pyo3),
-    moduleName: python.moduleName,
-    pythonSource: python.pythonSource,
-    executables: python.bindings === "bin" ? manifest.bins : [],
-    sdist: sdistName(python.distName, version.pep440),
-    wheels: TARGETS.map((t) => wheelName(python.distName, version.pep440, tags, t)),
-  };
+/** The plan and, beside it, the manifests' new texts that carry the tag's version. */
+export interface PreparedRelease {
+  plan: ReleasePlan;
+  /** Path (relative to the source root) -> patched text; empty for a build without a tag. */
+  patchedFiles: PatchedFiles;
 }
 
 function imagePlan(
   repository: Repository | null,
   version: ReleaseVersion,
-  input: PlanInput,
-  shortSha: string | null,
-) {
-  if (!repository) return null;
-  const registry = parseRegistry(input.registry ?? DEFAULT_REGISTRY);
-  const image = imageRepository(repository, input.imageName, registry);
-  const tags = imageTags(
-    { kind: "release", version },
-    { shortSha, latestOnRelease: input.latestOnRelease ?? false },
+  request: PlanRequest,
+  commit: Commit | null,
+  targets: readonly TargetPlan[],
+): ImagePlan | null {
+  const variants = targets.flatMap((t) =>
+    t.platform ? [{ platform: t.platform, target: t.triple }] : [],
   );
+  if (!repository || variants.length === 0) return null;
+  const registry = parseRegistry(request.registry ?? DEFAULT_REGISTRY);
+  const image = imageRepository(repository, request.imageName, registry);
+  const tags = imageTags(request.mainBranch ? { kind: "main" } : { kind: "release", version }, {
+    shortSha: commit?.short ?? null,
+    latestOnRelease: request.latestOnRelease ?? false,
+  });
   return {
     registry,
     repository: image,
     tags,
     references: tags.map((t) => `${image}:${t}`),
-    platforms: TARGETS.flatMap((t) => (t.platform ? [t.platform] : [])),
+    variants,
+    platforms: variants.map((v) => v.platform),
   };
 }
 
-/** Builds the plan for releasing `tag` from the given project files. */
-export function buildReleasePlan(input: PlanInput): ReleasePlan {
-  const version = parseTag(input.tag);
-  const manifest = readManifest(input.files, { cargoPackage: input.cargoPackage ?? null });
+function targetPlans(
+  manifest: ProjectManifest,
+  python: Omit<PythonPlan, "wheels"> | null,
+  request: PlanRequest,
+): TargetPlan[] {
+  return selectTargets({ triple: request.target, platform: request.platform }).map((t) => ({
+    ...t,
+    binaries: targetBinaries(t, manifest.bins),
+    archive: archiveName(manifest.primaryBin, t),
+    wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
+  }));
+}
+
+/** The commit and repository, with a dry run's placeholders where they are missing. */
+function identity(request: PlanRequest, manifest: ProjectManifest) {
   const placeholders: string[] = [];
-  let commitSha = input.commit ?? null;
-  if (commitSha === null && input.dryRun) {
+  let commitSha = request.commit ?? null;
+  if (commitSha === null && request.dryRun) {
     commitSha = PLACEHOLDER_COMMIT;
     placeholders.push(
       `commit ${PLACEHOLDER_COMMIT.slice(0, 7)}: no --sha was given; the image's sha tag and ` +
         "revision label use it (pass --sha, e.g. $(git rev-parse HEAD), to see the real ones)",
     );
   }
-  const commit = commitSha ? parseCommitSha(commitSha) : null;
-  let repositoryName = input.repository ?? githubRepositoryOf(manifest.repositoryUrl);
-  if (repositoryName === null && input.dryRun) {
+  let repositoryName = request.repository ?? githubRepositoryOf(manifest.repositoryUrl);
+  if (repositoryName === null && request.dryRun) {
     repositoryName = PLACEHOLDER_REPOSITORY;
     placeholders.push(
       `repository ${PLACEHOLDER_REPOSITORY}: no --repository was given and Cargo.toml names no ` +
         "github.com repository; the release and the image are named after it",
     );
   }
-  const repository = repositoryName ? parseRepository(repositoryName) : null;
-  const python = planPython(manifest, version);
-  const bin = primaryBinary(manifest);
+  return {
+    commit: commitSha ? parseCommitSha(commitSha) : null,
+    repository: repositoryName ? parseRepository(repositoryName) : null,
+    placeholders,
+  };
+}
 
-  const targets = TARGETS.map((t) => ({
-    triple: t.triple,
-    os: t.os,
-    arch: t.arch,
-    platform: t.platform,
-    toolchain: t.toolchain,
-    buildTarget: t.buildTarget,
-    glibcFloor: t.glibcFloor,
-    binaries: manifest.bins.map((b) => ({
-      file: binaryFileName(b, t),
-      path: binaryOutputPath(b, t),
-    })),
-    archive: archiveName(bin, t),
-    wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
-  }));
+/**
+ * The plan for releasing (or building) the project: the tag is parsed here and only here, the
+ * manifests are read once, and every name the stages use is decided.
+ */
+export function prepareRelease(files: ProjectFiles, request: PlanRequest): PreparedRelease {
+  const manifest = readManifest(files, { cargoPackage: request.cargoPackage ?? null });
+  const manifestFile =
+    manifest.packageDir === "" ? "Cargo.toml" : `${manifest.packageDir}/Cargo.toml`;
+  const version = request.tag
+    ? parseTag(request.tag)
+    : untaggedVersion(manifest.version, manifestFile);
+  if (request.mainBranch && request.tag) {
+    throw new PlanError("a main-branch image has no release tag: drop --tag or publish a release");
+  }
+  const { commit, repository, placeholders } = identity(request, manifest);
+  const python = planPython(manifest, version);
+  const targets = targetPlans(manifest, python, request);
   const archives = targets.map((t) => t.archive);
   const { python: _python, versionedPackages: _versioned, version: current, ...project } = manifest;
+  const patchedFiles = request.tag ? patchVersion(files, manifest, version) : {};
   const staticPythonVersion = manifest.python?.staticVersion ?? null;
-  const patchFiles = [
-    manifest.versionSource === "workspace" || manifest.packageDir === ""
-      ? "Cargo.toml"
-      : `${manifest.packageDir}/Cargo.toml`,
-    "Cargo.lock",
-    ...(staticPythonVersion === null ? [] : ["pyproject.toml"]),
-  ];
 
-  return {
+  const plan: ReleasePlan = {
     tag: version.tag,
     version,
+    tagged: Boolean(request.tag),
     commit,
-    repository: repository ? `${repository.owner}/${repository.name}` : null,
+    repository,
     project: { ...project, currentVersion: current },
-    versionPatch: {
-      from: current,
-      to: version.cargo,
-      pyproject:
-        staticPythonVersion === null ? null : { from: staticPythonVersion, to: version.pep440 },
-      files: patchFiles,
-    },
+    versionPatch: request.tag
+      ? {
+          from: current,
+          to: version.cargo,
+          pyproject:
+            staticPythonVersion === null ? null : { from: staticPythonVersion, to: version.pep440 },
+          files: Object.keys(patchedFiles),
+        }
+      : null,
     targets,
     checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
-    python,
-    image: imagePlan(repository, version, input, commit?.short ?? null),
+    python: python && { ...python, wheels: targets.flatMap((t) => (t.wheel ? [t.wheel] : [])) },
+    image: imagePlan(repository, version, request, commit, targets),
     placeholders,
     github: repository
       ? {
-          repository: `${repository.owner}/${repository.name}`,
           releaseName: version.tag,
           prerelease: version.prerelease,
           makeLatest: version.prerelease ? "false" : "true",
@@ -274,4 +240,28 @@ export function buildReleasePlan(input: PlanInput): ReleasePlan {
         }
       : null,
   };
+  return { plan, patchedFiles };
+}
+
+/** `owner/name`, as people write it. */
+export function repositoryName(repository: Repository): string {
+  return `${repository.owner}/${repository.name}`;
+}
+
+/** The plan's row for a target triple; asking for one the plan does not build is a bug. */
+export function targetPlan(plan: ReleasePlan, triple: string): TargetPlan {
+  const row = plan.targets.find((t) => t.triple === triple);
+  if (!row) throw new Error(`the plan of ${plan.tag} builds no ${triple}`);
+  return row;
+}
+
+/**
+ * Reads the project through `reader`, each file once, and plans: what `dagger call` does
+ * through the engine and `npm run plan` from disk.
+ */
+export async function readRelease(
+  reader: SourceReader,
+  request: PlanRequest,
+): Promise<PreparedRelease> {
+  return prepareRelease(await loadProjectFiles(reader), request);
 }

@@ -87,3 +87,19 @@ function toPep440(tag: string, version: semver.SemVer): string {
   }
   return `${release}${pep}${Number(match[2] ?? 0)}`;
 }
+
+/**
+ * The versions of a build without a tag: Cargo.toml's own version, read by the same rules as a
+ * tag (`0.1.0` is read as `v0.1.0`), so that wheels and checks get the same PEP 440 spelling.
+ */
+export function untaggedVersion(cargoVersion: string, manifestFile: string): ReleaseVersion {
+  try {
+    return parseTag(`v${cargoVersion}`);
+  } catch (error) {
+    if (!(error instanceof PlanError)) throw error;
+    throw new PlanError(
+      `${manifestFile} has version "${cargoVersion}", which a release cannot carry ` +
+        `(${error.message}); pass --tag with the version to build`,
+    );
+  }
+}

@@ -12,37 +12,45 @@ import { checkBinaryCommand } from "../commands/check-binary.js";
 import { checksumCommand } from "../commands/checksums.js";
 import { extractCommand } from "../commands/extract.js";
 import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
-import { archiveName, binaryFileName, binaryOutputPath, CHECKSUM_FILE } from "../plan/names.js";
-import { primaryBinary } from "../plan/release-plan.js";
-import { TARGETS, type Target } from "../plan/targets.js";
+import type { TargetPlan } from "../plan/release-plan.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES } from "./images.js";
-import type { BuildContext } from "./source.js";
+import type { RunContext } from "./run-context.js";
+import { withScripts } from "./scripts.js";
 import { CARGO_TARGET_DIR, requireMacosSdk, toolchainContainer } from "./toolchain.js";
+
+/** A built binary: the plan's entry for it and the checked file. */
+export interface BuiltBinary {
+  binary: TargetPlan["binaries"][number];
+  file: File;
+}
 
 /** The release binaries of one target, each checked for format, architecture and glibc floor. */
 export interface TargetBinaries {
-  target: Target;
-  binaries: { name: string; file: File }[];
+  target: TargetPlan;
+  binaries: BuiltBinary[];
 }
 
 const OUT = "/out";
 const IN = "/in";
 
 /** Runs cargo for one target; the binaries are copied out of the target-directory cache. */
-function compile(ctx: BuildContext, target: Target): Container {
+function compile(ctx: RunContext, target: TargetPlan): Container {
   return toolchainContainer(ctx, target)
     .withExec(rustupTargetCommand(target, ctx.channel))
-    .withExec(compileCommand(target, ctx.manifest.bins, CARGO_TARGET_DIR, OUT));
+    .withExec(compileCommand(target, CARGO_TARGET_DIR, OUT));
 }
 
 /** What a failed compile is called in the error: the command the user would run to reproduce. */
-function compileLabel(target: Target): string {
+function compileLabel(target: TargetPlan): string {
   return `${target.triple}: cargo ${target.toolchain === "zig" ? "zigbuild" : "xwin build"}`;
 }
 
+/** The pinned python image with the module's scripts: archives, checksums, checks. */
 function toolsContainer(platform?: string): Container {
-  return dag.container(platform ? { platform: platform as Platform } : {}).from(IMAGES.python);
+  return withScripts(
+    dag.container(platform ? { platform: platform as Platform } : {}).from(IMAGES.python),
+  );
 }
 
 /**
@@ -51,31 +59,28 @@ function toolsContainer(platform?: string): Container {
  * binary of the wrong format, architecture or glibc floor.
  */
 async function checkedBinaries(
-  target: Target,
-  files: readonly { name: string; file: File }[],
+  target: TargetPlan,
+  files: readonly BuiltBinary[],
 ): Promise<TargetBinaries> {
-  const binaries = files.map(({ name, file }) => {
-    const path = `${IN}/${binaryOutputPath(name, target)}`;
+  const binaries = files.map(({ binary, file }) => {
+    const path = `${IN}/${binary.path}`;
     let tools = toolsContainer().withFile(path, file);
     // zig leaves a UUID that differs between two clean builds; it becomes a hash of the rest.
     if (target.rewriteMachoUuid) tools = tools.withExec(normalizeMachoUuidCommand([path]));
     const checked = tools.withExec(checkBinaryCommand(target, path));
-    return { name, file: checked.file(path), checked };
+    return { binary, file: checked.file(path), checked };
   });
   await explainFailure(() => Promise.all(binaries.map((b) => b.checked.sync())));
-  return { target, binaries: binaries.map(({ name, file }) => ({ name, file })) };
+  return { target, binaries: binaries.map(({ binary, file }) => ({ binary, file })) };
 }
 
 /** Builds and verifies one target's binaries. */
-export async function targetBinaries(ctx: BuildContext, target: Target): Promise<TargetBinaries> {
+export async function targetBinaries(ctx: RunContext, target: TargetPlan): Promise<TargetBinaries> {
   await requireMacosSdk(target);
   const built = await explainFailure(() => compile(ctx, target).sync(), compileLabel(target));
   return checkedBinaries(
     target,
-    ctx.manifest.bins.map((bin) => ({
-      name: bin,
-      file: built.file(`${OUT}/${binaryFileName(bin, target)}`),
-    })),
+    target.binaries.map((binary) => ({ binary, file: built.file(`${OUT}/${binary.file}`) })),
   );
 }
 
@@ -83,24 +88,19 @@ export async function targetBinaries(ctx: BuildContext, target: Target): Promise
  * The binaries inside one target's release archive (already verified against the staged
  * manifest), checked again: what a resumed release builds its image from, without compiling.
  */
-export async function archivedBinaries(
-  ctx: BuildContext,
-  target: Target,
-  archive: File,
-): Promise<TargetBinaries> {
-  const path = `${IN}/${archiveName(primaryBinary(ctx.manifest), target)}`;
-  const output = (bin: string) => `${OUT}/${binaryFileName(bin, target)}`;
-  const members = ctx.manifest.bins.map((bin) => ({
-    name: binaryFileName(bin, target),
-    output: output(bin),
+export async function archivedBinaries(target: TargetPlan, archive: File): Promise<TargetBinaries> {
+  const path = `${IN}/${target.archive}`;
+  const members = target.binaries.map((binary) => ({
+    name: binary.file,
+    output: `${OUT}/${binary.file}`,
   }));
   const extracted = toolsContainer()
     .withFile(path, archive)
-    .withExec(extractCommand({ archive: path, format: target.archive, members }));
+    .withExec(extractCommand({ archive: path, format: target.archiveFormat, members }));
   await explainFailure(() => extracted.sync());
   return checkedBinaries(
     target,
-    ctx.manifest.bins.map((bin) => ({ name: bin, file: extracted.file(output(bin)) })),
+    target.binaries.map((binary) => ({ binary, file: extracted.file(`${OUT}/${binary.file}`) })),
   );
 }
 
@@ -108,23 +108,21 @@ export async function archivedBinaries(
  * Runs `<bin> --version` where the engine can run the binary natively and checks it reports the
  * version being released. A CLI without --version (non-zero exit) is not held to it.
  */
-export async function checkReportedVersion(
-  ctx: BuildContext,
-  built: TargetBinaries,
-): Promise<void> {
+export async function checkReportedVersion(ctx: RunContext, built: TargetBinaries): Promise<void> {
   const platform = built.target.platform;
   if (!platform) return;
-  const bin = primaryBinary(ctx.manifest);
-  const file = built.binaries.find((b) => b.name === bin)?.file;
-  if (!file) return;
+  const main = built.binaries.find((b) => b.binary.name === ctx.plan.project.primaryBin);
+  if (!main) return;
+  const bin = main.binary.file;
+  const version = ctx.plan.version.cargo;
   const run = toolsContainer(platform)
-    .withFile(`/usr/local/bin/${bin}`, file, { permissions: 0o755 })
+    .withFile(`/usr/local/bin/${bin}`, main.file, { permissions: 0o755 })
     .withExec([bin, "--version"], { expect: ReturnType.Any });
   if ((await run.exitCode()) !== 0) return;
   const printed = (await run.stdout()).trim();
-  if (!printed.split(/\s+/).includes(ctx.version)) {
+  if (!printed.split(/\s+/).includes(version)) {
     throw new Error(
-      `${built.target.triple}: \`${bin} --version\` printed "${printed}", not the version ${ctx.version}: ` +
+      `${built.target.triple}: \`${bin} --version\` printed "${printed}", not the version ${version}: ` +
         'does the CLI print env!("CARGO_PKG_VERSION")?',
     );
   }
@@ -132,25 +130,25 @@ export async function checkReportedVersion(
 
 /** The target's archive, laid out as the seed did, byte for byte reproducible. */
 export function targetArchive(
-  ctx: BuildContext,
+  ctx: RunContext,
   built: TargetBinaries,
 ): { name: string; file: File } {
   const { target } = built;
-  const name = archiveName(primaryBinary(ctx.manifest), target);
+  const name = target.archive;
+  const docs = ctx.plan.project.docs;
   let container = toolsContainer();
-  for (const { name: bin, file } of built.binaries) {
-    container = container.withFile(`${IN}/${binaryOutputPath(bin, target)}`, file);
+  for (const { binary, file } of built.binaries) {
+    container = container.withFile(`${IN}/${binary.path}`, file);
   }
-  for (const doc of ctx.docs) {
+  for (const doc of docs) {
     container = container.withFile(`/docs/${doc}`, ctx.source.file(doc));
   }
   const spec = {
-    format: target.archive,
+    format: target.archiveFormat,
     output: `${OUT}/${name}`,
     entries: archiveEntries(
-      target,
-      built.binaries.map((b) => b.name),
-      ctx.docs.map((doc) => `/docs/${doc}`),
+      target.binaries,
+      docs.map((doc) => `/docs/${doc}`),
       IN,
     ),
     mtime: ctx.sourceDateEpoch,
@@ -159,54 +157,51 @@ export function targetArchive(
 }
 
 /** SHA256SUMS over the given artifacts, `sha256sum -c` compatible. */
-export function checksumFile(artifacts: { name: string; file: File }[]): File {
+export function checksumFile(name: string, artifacts: { name: string; file: File }[]): File {
   let container = toolsContainer();
-  for (const { name, file } of artifacts) container = container.withFile(`${IN}/${name}`, file);
-  const output = `${OUT}/${CHECKSUM_FILE}`;
+  for (const artifact of artifacts) {
+    container = container.withFile(`${IN}/${artifact.name}`, artifact.file);
+  }
+  const output = `${OUT}/${name}`;
   const files = artifacts.map(({ name }) => ({ path: `${IN}/${name}`, name }));
   return container.withExec(checksumCommand(files, output)).file(output);
 }
 
 /** One target's checked binaries, named as cargo names them (`.exe` on Windows). */
-export async function binariesDirectory(
-  ctx: BuildContext,
-  target: Target,
-  native: boolean,
-): Promise<Directory> {
+export async function binariesDirectory(ctx: RunContext, target: TargetPlan): Promise<Directory> {
   const built = await targetBinaries(ctx, target);
-  if (native) await checkReportedVersion(ctx, built);
+  if (target.platform === ctx.nativePlatform) await checkReportedVersion(ctx, built);
   return built.binaries.reduce(
-    (dir, { name, file }) => dir.withFile(binaryFileName(name, target), file),
+    (dir, { binary, file }) => dir.withFile(binary.file, file),
     dag.directory(),
   );
 }
 
 /** One target's archive, in a directory. */
-export async function archiveDirectory(ctx: BuildContext, target: Target): Promise<Directory> {
+export async function archiveDirectory(ctx: RunContext, target: TargetPlan): Promise<Directory> {
   const archive = targetArchive(ctx, await targetBinaries(ctx, target));
   return dag.directory().withFile(archive.name, archive.file);
 }
 
 /**
- * Every target's checked binaries. The five builds are independent values, so the engine runs
- * them concurrently; the binary of the engine's own platform is also asked for its version.
+ * The checked binaries of every target the plan builds. The builds are independent values, so
+ * the engine runs them concurrently; the binary of the engine's own platform is also asked for
+ * its version.
  */
-export async function allTargetBinaries(
-  ctx: BuildContext,
-  nativePlatform: string,
-): Promise<TargetBinaries[]> {
+export async function allTargetBinaries(ctx: RunContext): Promise<TargetBinaries[]> {
   const built = await settleAll(
-    TARGETS.map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
+    ctx.plan.targets.map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
   );
-  const native = built.find((b) => b.target.platform === nativePlatform);
+  const native = built.find((b) => b.target.platform === ctx.nativePlatform);
   if (native) await checkReportedVersion(ctx, native);
   return built;
 }
 
-/** The archives of already-built targets plus SHA256SUMS over them. */
-export function archivesDirectory(ctx: BuildContext, built: readonly TargetBinaries[]): Directory {
+/** The archives of already-built targets plus the checksum file over them. */
+export function archivesDirectory(ctx: RunContext, built: readonly TargetBinaries[]): Directory {
   const archives = built.map((b) => targetArchive(ctx, b));
+  const checksums = ctx.plan.checksums.file;
   return archives
     .reduce((dir, { name, file }) => dir.withFile(name, file), dag.directory())
-    .withFile(CHECKSUM_FILE, checksumFile(archives));
+    .withFile(checksums, checksumFile(checksums, archives));
 }

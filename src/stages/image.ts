@@ -1,48 +1,26 @@
 import { type Container, dag, type Platform, ReturnType } from "@dagger.io/dagger";
 import { imageLabels } from "../plan/image-labels.js";
-import { parseCommitSha, parseRepository } from "../plan/image-tags.js";
-import { binaryFileName } from "../plan/names.js";
-import { primaryBinary } from "../plan/release-plan.js";
-import { TARGETS } from "../plan/targets.js";
-import { type TargetBinaries, targetBinaries } from "./binaries.js";
+import { targetPlan } from "../plan/release-plan.js";
+import type { TargetBinaries } from "./binaries.js";
 import { settleAll } from "./exec-errors.js";
 import { IMAGES, RUNTIME_USER } from "./images.js";
-import type { BuildContext } from "./source.js";
+import type { RunContext } from "./run-context.js";
 
 const BIN_DIR = "/usr/local/bin";
-
-/** The image's OCI labels for this build, the repository and the commit (when known). */
-export function contextLabels(
-  ctx: BuildContext,
-  repository: string | null,
-  sha: string | null,
-): Record<string, string> {
-  return imageLabels({
-    manifest: ctx.manifest,
-    version: ctx.version,
-    repository: repository ? parseRepository(repository) : null,
-    commit: sha ? parseCommitSha(sha).sha : null,
-    sourceDateEpoch: ctx.sourceDateEpoch,
-  });
-}
 
 /**
  * The release image for one platform: the SAME checked Linux binaries the archives hold, copied
  * onto the pinned base. Nothing runs on the image's platform, so no emulation is involved.
  */
-export function runtimeImage(
-  ctx: BuildContext,
-  built: TargetBinaries,
-  labels: Record<string, string>,
-): Container {
+export function runtimeImage(ctx: RunContext, built: TargetBinaries): Container {
   const { target } = built;
   if (!target.platform) throw new Error(`${target.triple} has no container platform`);
   // One layer whose every entry (usr/, usr/local/, usr/local/bin/ and the binaries) carries the
   // source date, not the time of this build: withFile on the image would stamp the clock.
   const layer = built.binaries
     .reduce(
-      (dir, { name, file }) =>
-        dir.withFile(`${BIN_DIR}/${binaryFileName(name, target)}`, file, { permissions: 0o755 }),
+      (dir, { binary, file }) =>
+        dir.withFile(`${BIN_DIR}/${binary.file}`, file, { permissions: 0o755 }),
       dag.directory(),
     )
     .withTimestamps(ctx.sourceDateEpoch);
@@ -50,11 +28,14 @@ export function runtimeImage(
     .container({ platform: target.platform as Platform })
     .from(IMAGES.runtime)
     .withDirectory("/", layer);
-  for (const [name, value] of Object.entries(labels)) image = image.withLabel(name, value);
+  for (const [name, value] of Object.entries(imageLabels(ctx.plan, ctx.sourceDateEpoch))) {
+    image = image.withLabel(name, value);
+  }
+  const entrypoint = target.binaries.find((b) => b.name === ctx.plan.project.primaryBin);
   return image
     .withUser(RUNTIME_USER)
     .withWorkdir("/")
-    .withEntrypoint([`${BIN_DIR}/${primaryBinary(ctx.manifest)}`]);
+    .withEntrypoint([`${BIN_DIR}/${entrypoint?.file ?? ctx.plan.project.primaryBin}`]);
 }
 
 /**
@@ -62,13 +43,12 @@ export function runtimeImage(
  * what the binary links and that the unprivileged user can run it. A CLI without --version is
  * not held to it.
  */
-export async function smokeTestImage(ctx: BuildContext, image: Container): Promise<void> {
+export async function smokeTestImage(ctx: RunContext, image: Container): Promise<void> {
+  const version = ctx.plan.version.cargo;
   const run = image.withExec(["--version"], { useEntrypoint: true, expect: ReturnType.Any });
   const [code, stdout, stderr] = await Promise.all([run.exitCode(), run.stdout(), run.stderr()]);
-  if (code === 0 && !stdout.split(/\s+/).includes(ctx.version)) {
-    throw new Error(
-      `the image's \`--version\` printed "${stdout.trim()}", expected ${ctx.version}`,
-    );
+  if (code === 0 && !stdout.split(/\s+/).includes(version)) {
+    throw new Error(`the image's \`--version\` printed "${stdout.trim()}", expected ${version}`);
   }
   if (code !== 0 && /not found|exec format|permission denied|GLIBC/i.test(stderr)) {
     throw new Error(
@@ -77,21 +57,27 @@ export async function smokeTestImage(ctx: BuildContext, image: Container): Promi
   }
 }
 
-/** The image for every container platform (linux/amd64, linux/arm64), from already-built binaries. */
-export function imageVariants(
-  ctx: BuildContext,
+/**
+ * The image's variants, one per platform the plan's image has, from the given targets'
+ * checked binaries; the native one is smoke-tested and every variant is built before this
+ * returns, so nothing unbuildable reaches a registry.
+ */
+export async function imageVariants(
+  ctx: RunContext,
   built: readonly TargetBinaries[],
-  labels: Record<string, string>,
-): Container[] {
-  return built.filter((b) => b.target.platform).map((b) => runtimeImage(ctx, b, labels));
+): Promise<Container[]> {
+  const variants = (ctx.plan.image?.variants ?? []).map(({ platform, target }) => {
+    const binaries = built.find((b) => b.target.triple === target);
+    if (!binaries) throw new Error(`the image for ${platform} needs the binaries of ${target}`);
+    return { platform, image: runtimeImage(ctx, binaries) };
+  });
+  const native = variants.find((v) => v.platform === ctx.nativePlatform);
+  if (native) await smokeTestImage(ctx, native.image);
+  await settleAll(variants.map((v) => ({ label: v.platform, run: v.image.sync() })));
+  return variants.map((v) => v.image);
 }
 
-/** Builds the Linux binaries the image needs (the same values the archives are made from). */
-export function linuxBinaries(ctx: BuildContext): Promise<TargetBinaries[]> {
-  return settleAll(
-    TARGETS.filter((t) => t.platform).map((t) => ({
-      label: t.triple,
-      run: targetBinaries(ctx, t),
-    })),
-  );
+/** The plan's rows for the image's variants: what a resumed release unpacks from archives. */
+export function imageTargets(ctx: RunContext) {
+  return (ctx.plan.image?.variants ?? []).map((variant) => targetPlan(ctx.plan, variant.target));
 }

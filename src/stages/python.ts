@@ -2,22 +2,21 @@ import { type Container, type Directory, dag, type Platform } from "@dagger.io/d
 import { rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkDistCommand } from "../commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js";
-import { smokeSubject, smokeTestCommand } from "../commands/python-smoke.js";
+import { smokeTestCommand } from "../commands/python-smoke.js";
 import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
-import { binaryFileName, wheelName } from "../plan/names.js";
-import { type PythonPlan, planPython } from "../plan/release-plan.js";
-import { TARGETS, type Target } from "../plan/targets.js";
-import { parseTag } from "../plan/version.js";
+import type { PythonPlan } from "../plan/python-plan.js";
+import type { TargetPlan } from "../plan/release-plan.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
-import type { BuildContext } from "./source.js";
+import type { RunContext } from "./run-context.js";
+import { withScripts } from "./scripts.js";
 import { requireMacosSdk, toolchainContainer } from "./toolchain.js";
 
 const DIST = "/dist";
 
 /** Adds uv (and its download cache) to a container. */
-export function withUv(ctx: BuildContext, container: Container): Container {
+export function withUv(ctx: Pick<RunContext, "cacheNamespace">, container: Container): Container {
   return container
     .withFile("/usr/local/bin/uv", dag.container().from(IMAGES.uv).file("/uv"), {
       permissions: 0o755,
@@ -26,25 +25,24 @@ export function withUv(ctx: BuildContext, container: Container): Container {
     .withEnvVariable("UV_TOOL_BIN_DIR", "/usr/local/bin");
 }
 
-/** The Python artifacts this build makes, or a clear error when the project has none. */
-export function pythonPlanFor(ctx: BuildContext): PythonPlan {
-  const version = ctx.release ?? parseTag(`v${ctx.version}`);
-  const plan = planPython(ctx.manifest, version);
-  if (!plan) {
+/** The Python artifacts of the plan, or a clear error when the project has none. */
+export function pythonPlanOf(ctx: RunContext): PythonPlan {
+  const python = ctx.plan.python;
+  if (!python) {
     throw new PlanError(
       `the project has no maturin pyproject.toml (one with [build-system] build-backend = ` +
-        `"maturin" next to Cargo.toml), so "${ctx.manifest.packageName}" has no wheels or sdist ` +
-        "to build: a pure Rust release publishes only the archives and the image",
+        `"maturin" next to Cargo.toml), so "${ctx.plan.project.packageName}" has no wheels or ` +
+        "sdist to build: a pure Rust release publishes only the archives and the image",
     );
   }
-  return plan;
+  return python;
 }
 
 /**
  * maturin in the target's toolchain container: the same source and the same per-target cargo
  * target directory as the binaries, so dependencies compiled once are reused.
  */
-function maturinContainer(ctx: BuildContext, target: Target): Container {
+function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
   return (
     withUv(ctx, toolchainContainer(ctx, target))
       // maturin dates the wheel's entries and its SBOM with it, and then leaves out the SBOM's
@@ -56,46 +54,47 @@ function maturinContainer(ctx: BuildContext, target: Target): Container {
 }
 
 /** The directory maturin writes one target's wheel into (lazy). */
-export function wheelDirectory(ctx: BuildContext, target: Target): Directory {
+export function wheelDirectory(ctx: RunContext, target: TargetPlan): Directory {
   const out = `/wheels/${target.triple}`;
-  const extraFeatures = target.os === "windows" ? pythonPlanFor(ctx).windowsFeatures : [];
+  const extraFeatures = target.os === "windows" ? pythonPlanOf(ctx).windowsFeatures : [];
   return maturinContainer(ctx, target)
     .withExec(maturinBuildCommand(target, out, extraFeatures))
     .directory(out);
 }
 
 /** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
-export function sdistDirectory(ctx: BuildContext, target: Target): Directory {
+export function sdistDirectory(ctx: RunContext, target: TargetPlan): Directory {
   return maturinContainer(ctx, target).withExec(maturinSdistCommand("/sdist")).directory("/sdist");
 }
 
 export interface PythonDist {
   /** The checked files, by name. */
   directory: Directory;
-  wheels: { target: Target; name: string }[];
+  wheels: { target: TargetPlan; name: string }[];
   sdist: string | null;
   /** Every file name, wheels then sdist. */
   files: string[];
 }
 
 /**
- * Builds the wheels of `targets` (and the sdist) and checks them before anything can publish
- * them: file names and tags, METADATA versions, `twine check --strict`, and a clean install of
- * the wheel the engine can run natively (import, and the console script or executable).
+ * Builds the wheels of `targets` (rows of the plan; all of them for a release) and the sdist,
+ * and checks them before anything can publish them: file names and tags, METADATA versions,
+ * `twine check --strict`, and a clean install of the wheel the engine can run natively (import,
+ * and the console script or executable).
  */
 export async function pythonDist(
-  ctx: BuildContext,
-  targets: readonly Target[],
-  options: { sdist: boolean; nativePlatform: string },
+  ctx: RunContext,
+  targets: readonly TargetPlan[],
+  options: { sdist: boolean },
 ): Promise<PythonDist> {
-  const plan = pythonPlanFor(ctx);
-  const wheels = targets.map((target) => ({
-    target,
-    name: wheelName(plan.distName, plan.version, plan.wheelTags, target),
-    directory: wheelDirectory(ctx, target),
-  }));
+  const python = pythonPlanOf(ctx);
+  const wheels = targets.map((target) => {
+    if (!target.wheel) throw new Error(`the plan names no wheel for ${target.triple}`);
+    return { target, name: target.wheel, directory: wheelDirectory(ctx, target) };
+  });
   // The sdist needs no cross toolchain: it is made in the engine platform's container.
-  const sdistBuilder = TARGETS.find((t) => t.platform === options.nativePlatform) ?? TARGETS[0];
+  const sdistBuilder =
+    ctx.plan.targets.find((t) => t.platform === ctx.nativePlatform) ?? ctx.plan.targets[0];
   const sdistDir = options.sdist && sdistBuilder ? sdistDirectory(ctx, sdistBuilder) : null;
   await Promise.all(targets.map(requireMacosSdk));
   // Every build's failure is reported, not only the first one's.
@@ -111,38 +110,38 @@ export async function pythonDist(
   let dist = dag.directory();
   for (const wheel of wheels) dist = dist.withDirectory("/", wheel.directory);
   if (sdistDir) dist = dist.withDirectory("/", sdistDir);
-  const sdist = sdistDir ? plan.sdist : null;
+  const sdist = sdistDir ? python.sdist : null;
   const files = [...wheels.map((w) => w.name), ...(sdist ? [sdist] : [])];
 
-  const checked = withUv(ctx, dag.container().from(IMAGES.python))
+  const checked = withScripts(withUv(ctx, dag.container().from(IMAGES.python)))
     .withDirectory(DIST, dist)
     .withExec(
       checkDistCommand({
-        version: plan.version,
-        project: plan.project,
+        version: python.version,
+        project: python.project,
         wheels: wheels.map((w) => ({
           path: `${DIST}/${w.name}`,
           platformTag: w.target.wheelPlatformTag,
-          pythonTag: plan.wheelTags.python,
-          abiTag: plan.wheelTags.abi,
-          executables: plan.executables.map((bin) => binaryFileName(bin, w.target)),
+          pythonTag: python.wheelTags.python,
+          abiTag: python.wheelTags.abi,
+          executables: w.target.binaries
+            .filter((b) => python.executables.includes(b.name))
+            .map((b) => b.file),
         })),
         sdist: sdist ? { path: `${DIST}/${sdist}` } : null,
       }),
     )
     .withExec(twineCheckCommand(files.map((f) => `${DIST}/${f}`)));
 
-  const smokeWheel = wheels.find((w) => w.target.platform === options.nativePlatform);
+  const smokeWheel = wheels.find((w) => w.target.platform === ctx.nativePlatform);
   const smoke = smokeWheel
-    ? dag
-        .container({ platform: options.nativePlatform as Platform })
-        .from(IMAGES.python)
+    ? withScripts(dag.container({ platform: ctx.nativePlatform as Platform }).from(IMAGES.python))
         .withFile(`/wheel/${smokeWheel.name}`, dist.file(smokeWheel.name))
         .withExec(
           smokeTestCommand({
-            ...smokeSubject(ctx.manifest),
+            ...python.smokeTest,
             wheel: `/wheel/${smokeWheel.name}`,
-            version: ctx.version,
+            version: ctx.plan.version.cargo,
           }),
         )
     : null;

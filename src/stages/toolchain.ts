@@ -1,6 +1,6 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
 import { rustupToolchainCommand, VENDORED, vendorCommand } from "../commands/cargo-build.js";
-import { cargoTargetEnvironment, type Target } from "../plan/targets.js";
+import { cargoTargetEnvironment, type Target } from "../plan/target.js";
 import { IMAGES } from "./images.js";
 import { SOURCE_IGNORE } from "./source-ignore.js";
 

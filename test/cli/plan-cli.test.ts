@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { buildReleasePlan } from "../../src/plan/release-plan.js";
 import { LAYOUTS } from "../support/layouts.js";
+import { planFor } from "../support/plan.js";
 import { EXAMPLE_DIR, REPO_ROOT, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -34,7 +34,7 @@ describe("npm run plan", () => {
     ]);
     expect(stderr.replace(/npm warn .*\n/g, "")).toBe("");
     expect(code).toBe(0);
-    const expected = buildReleasePlan({
+    const expected = planFor({
       files: await readProject(EXAMPLE_DIR),
       tag: "v0.1.5",
       commit: SHA,

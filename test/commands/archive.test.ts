@@ -9,8 +9,9 @@ import {
   BINARY_MODE,
   DOC_MODE,
 } from "../../src/commands/archive.js";
-import { archiveName, binaryOutputPath } from "../../src/plan/names.js";
-import { findTarget, type Target } from "../../src/plan/targets.js";
+import { archiveName, binaryOutputPath, targetBinaries } from "../../src/plan/names.js";
+import type { Target } from "../../src/plan/target.js";
+import { findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import {
   BIN,
@@ -34,8 +35,7 @@ describe("archiveEntries", () => {
   test("puts each binary at the root, executable, with the LICENSE and README docs, sorted", () => {
     expect(
       archiveEntries(
-        WINDOWS,
-        ["sample-usage", "helper"],
+        targetBinaries(WINDOWS, ["sample-usage", "helper"]),
         ["/src/README.md", "/src/Cargo.toml", "/src/LICENSE-MIT", "/src/LICENSES", "/src/src"],
         "/src/target",
       ),
@@ -131,8 +131,8 @@ describe("archiveCommand, run with this machine's python3", () => {
     const binary = join(cargoTargetDir, binaryOutputPath(BIN, target));
     await mkdir(dirname(binary), { recursive: true });
     await copyFile(hostBinary, binary);
-    const entries = archiveEntries(target, [BIN], CRATE_FILES, cargoTargetDir);
-    return { format: target.archive, output, entries, mtime: MTIME };
+    const entries = archiveEntries(targetBinaries(target, [BIN]), CRATE_FILES, cargoTargetDir);
+    return { format: target.archiveFormat, output, entries, mtime: MTIME };
   }
 
   async function writeArchive(spec: ArchiveSpec): Promise<Buffer> {

@@ -8,10 +8,11 @@ import {
 import { shellLine, shellQuote } from "../../src/commands/shell.js";
 import { findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
+import { targetRow } from "../support/plan.js";
 
 describe("cargoBuildCommand", () => {
   test("zig targets get zigbuild with the glibc-suffixed build target on Linux", () => {
-    expect(cargoBuildCommand(findTarget("aarch64-unknown-linux-gnu"), ["sample-usage"])).toEqual([
+    expect(cargoBuildCommand(targetRow("aarch64-unknown-linux-gnu", ["sample-usage"]))).toEqual([
       "cargo",
       "zigbuild",
       "--release",
@@ -21,7 +22,7 @@ describe("cargoBuildCommand", () => {
       "--bin",
       "sample-usage",
     ]);
-    expect(cargoBuildCommand(findTarget("x86_64-apple-darwin"), ["sample-usage"])).toEqual([
+    expect(cargoBuildCommand(targetRow("x86_64-apple-darwin", ["sample-usage"]))).toEqual([
       "cargo",
       "zigbuild",
       "--release",
@@ -34,7 +35,7 @@ describe("cargoBuildCommand", () => {
   });
 
   test("Windows gets cargo xwin with the plain triple, one --bin per binary", () => {
-    expect(cargoBuildCommand(findTarget("x86_64-pc-windows-msvc"), ["a", "b"])).toEqual([
+    expect(cargoBuildCommand(targetRow("x86_64-pc-windows-msvc", ["a", "b"]))).toEqual([
       "cargo",
       "xwin",
       "build",
@@ -50,7 +51,7 @@ describe("cargoBuildCommand", () => {
   });
 
   test("an empty bin list is refused instead of building every target", () => {
-    expect(() => cargoBuildCommand(findTarget("x86_64-unknown-linux-gnu"), [])).toThrow(
+    expect(() => cargoBuildCommand(targetRow("x86_64-unknown-linux-gnu", []))).toThrow(
       "x86_64-unknown-linux-gnu: no binaries to build",
     );
   });
@@ -89,7 +90,7 @@ test("vendorCommand fetches every locked crate into <dir>/crates and keeps cargo
 
 test("compileCommand builds and copies out in one step, creating the output directory", () => {
   expect(
-    compileCommand(findTarget("x86_64-pc-windows-msvc"), ["a", "b"], "/cargo-target", "/out"),
+    compileCommand(targetRow("x86_64-pc-windows-msvc", ["a", "b"]), "/cargo-target", "/out"),
   ).toEqual([
     "sh",
     "-ec",

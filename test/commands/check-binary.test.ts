@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import { findTarget, type Target } from "../../src/plan/targets.js";
+import type { Target } from "../../src/plan/target.js";
+import { findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import {
   BUILD_TIMEOUT_MS,

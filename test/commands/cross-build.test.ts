@@ -5,7 +5,8 @@ import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { extractCommand } from "../../src/commands/extract.js";
 import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
 import { archiveName } from "../../src/plan/names.js";
-import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
+import type { Target } from "../../src/plan/target.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
@@ -20,6 +21,7 @@ import {
 import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
+import { containerScripts } from "../support/scripts.js";
 import {
   BIN,
   compareVersions,
@@ -295,11 +297,14 @@ describe("the archives and SHA256SUMS, replayed", () => {
       const { stdout } = await root.run({
         argv: extractCommand({
           archive: `/in/${name}`,
-          format: target.archive,
+          format: target.archiveFormat,
           members: [{ name: binary, output: `/out/${binary}` }],
         }),
         workdir: "/",
-        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+        files: {
+          ...containerScripts(),
+          [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer,
+        },
       });
       expect(stdout).toBe(`extracted ${binary} -> /out/${binary}\n`);
       const expected = builds[0]?.binaries.get(target.triple);
@@ -320,7 +325,10 @@ describe("the archives and SHA256SUMS, replayed", () => {
           members: [{ name: "other-cli", output: "/out/other-cli" }],
         }),
         workdir: "/",
-        files: { [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer },
+        files: {
+          ...containerScripts(),
+          [`/in/${name}`]: builds[0]?.archives.get(name) as Buffer,
+        },
       }),
     );
     expect(message).toContain(`${name} has no file other-cli`);

@@ -2,12 +2,13 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
-import { findTarget, TARGETS, type Target } from "../../src/plan/targets.js";
+import type { Target } from "../../src/plan/target.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
-import { isMaturin, isMaturinBuild, isVendor } from "../support/execs.js";
+import { isCheckDist, isMaturin, isMaturinBuild, isSmokeTest, isVendor } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { LAYOUTS } from "../support/layouts.js";
 import { scratchDir } from "../support/projects.js";
@@ -168,10 +169,7 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
   });
 
   test("the distribution check passes it: py3-none tags, version 0.5.0rc1, the executables inside", async () => {
-    const { stdout } = await checkedStep(
-      (e) => e.argv[2]?.includes("email.parser") === true,
-      `/dist/${hostWheel.name}`,
-    );
+    const { stdout } = await checkedStep(isCheckDist, `/dist/${hostWheel.name}`);
     expect(stdout.trim()).toBe(
       `ok ${hostWheel.name}: ${c.layout === "binBindings" ? "tracewatch-cli" : "lintkit"} ` +
         `0.5.0rc1, py3-none-manylinux2014_x86_64, py3-none-manylinux_2_17_x86_64`,
@@ -187,10 +185,7 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
   }, 120_000);
 
   test("the smoke test installs it and its installed executable prints the patched version", async () => {
-    const { stdout } = await checkedStep(
-      (e) => e.argv[2]?.includes("venv.create") === true,
-      `/wheel/${hostWheel.name}`,
-    );
+    const { stdout } = await checkedStep(isSmokeTest, `/wheel/${hostWheel.name}`);
     expect(stdout).toContain(`installed ${hostWheel.name}`);
     expect(stdout).toContain(`${c.executable} --help: ok`);
     expect(stdout).toContain(`${c.executable} --version: ${c.executable} 0.5.0-rc.1`);
@@ -207,8 +202,8 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
     const path = join(scratch.path, "doctored", hostWheel.name);
     writeFileSync(join(scratch.path, hostWheel.name), hostWheel.bytes);
     await rewriteWheel(join(scratch.path, hostWheel.name), path, { drop: [script as string] });
-    const check = hostWheel.exec.find((e) => e.argv[2]?.includes("email.parser") === true);
-    const spec = JSON.parse(check?.argv[3] as string);
+    const check = hostWheel.exec.find(isCheckDist);
+    const spec = JSON.parse(check?.argv[2] as string);
     spec.wheels[0].path = path;
     const message = await failureOf(runArgv(checkDistCommand(spec)));
     expect(message).toMatch(

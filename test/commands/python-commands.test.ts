@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import { smokeSubject, smokeTestCommand } from "../../src/commands/python-smoke.js";
+import { smokeTestCommand } from "../../src/commands/python-smoke.js";
 import { twineCheckCommand } from "../../src/commands/twine.js";
 import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../src/commands/uv-publish.js";
 import { type ProjectManifest, readManifest } from "../../src/plan/manifest.js";
+import { smokeSubject } from "../../src/plan/python-plan.js";
 import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
@@ -154,7 +155,10 @@ describe("checkDistCommand and smokeTestCommand refuse specs that cannot be chec
 
   test("the smoke test needs an import name and a version", () => {
     const spec = { wheel: "/a.whl", importName: "a", script: null, version: "1.0.0" };
-    expect(smokeTestCommand(spec).slice(0, 2)).toEqual(["python3", "-c"]);
+    expect(smokeTestCommand(spec).slice(0, 2)).toEqual([
+      "python3",
+      "/rust-release/python_smoke.py",
+    ]);
     expect(() => smokeTestCommand({ ...spec, importName: "" })).toThrow("must be named");
     expect(() => smokeTestCommand({ ...spec, version: "" })).toThrow("must be named");
     expect(() => smokeTestCommand({ ...spec, importName: null })).toThrow(

@@ -4,19 +4,18 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type CheckDistSpec, checkDistCommand } from "../../src/commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import {
-  type SmokeSubject,
-  smokeSubject,
-  smokeTestCommand,
-} from "../../src/commands/python-smoke.js";
+import { smokeTestCommand } from "../../src/commands/python-smoke.js";
 import { twineCheckCommand } from "../../src/commands/twine.js";
-import { type PythonProject, readManifest } from "../../src/plan/manifest.js";
+import { readManifest } from "../../src/plan/manifest.js";
 import { sdistName, wheelName } from "../../src/plan/names.js";
 import { patchVersion } from "../../src/plan/patch.js";
+import { type SmokeSubject, smokeSubject } from "../../src/plan/python-plan.js";
+import type { PythonProject } from "../../src/plan/python-project.js";
 import { findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { isCheckDist, isSmokeTest } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
@@ -82,7 +81,7 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     const source = join(root, "source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    writeTree(source, patchVersion(files, readManifest(files), VERSION));
     const patched = await readProject(source);
     const manifest = readManifest(patched);
     if (!manifest.python?.abi3) throw new Error("the sample crate should build abi3 wheels");
@@ -312,7 +311,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
     const source = join(await realpath(scratch.path), "replay-source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION.cargo));
+    writeTree(source, patchVersion(files, readManifest(files), VERSION));
     await vendorBelow(join(source, ".."), source);
     const out = join(scratch.path, "replay-wheels");
     await runArgv(maturinBuildCommand(HOST, out), { cwd: source, env: cargoEnv });
@@ -348,7 +347,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
   }
 
   test("the distribution check", async () => {
-    const stdout = await replayed((e) => e.argv[2]?.includes("email.parser") === true, {
+    const stdout = await replayed(isCheckDist, {
       "/root/.cache/uv": uvCache(),
     });
     expect(stdout).toMatch(
@@ -364,7 +363,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
   }, 120_000);
 
   test("the smoke test: a clean install, the import, --help and --version", async () => {
-    const stdout = await replayed((e) => e.argv[2]?.includes("venv.create") === true);
+    const stdout = await replayed(isSmokeTest);
     expect(stdout).toContain("sample-usage --help: ok");
     expect(stdout).toContain("sample-usage --version: sample-usage 0.1.5-rc.1");
   });

@@ -1,7 +1,9 @@
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../src/commands/python.js";
 import { type RunOptions, type RunResult, run } from "../example/tools.js";
+import { REPO_ROOT } from "../harness/module-files.js";
 
 export const EXAMPLE_DIR = fileURLToPath(new URL("../../example", import.meta.url));
 export const BIN = "sample-usage";
@@ -17,9 +19,19 @@ export const cargoEnv: NodeJS.ProcessEnv = {
   CARGO_TERM_COLOR: "never",
 };
 
-/** Runs an argv exactly as a stage would hand it to `withExec`. */
+/** This checkout's copy of a container script, for a script path as containers see it. */
+export function hostScriptPath(word: string): string {
+  return word.startsWith(`${SCRIPTS_DIR}/`)
+    ? join(REPO_ROOT, SCRIPTS_SOURCE, word.slice(SCRIPTS_DIR.length + 1))
+    : word;
+}
+
+/**
+ * Runs an argv exactly as a stage would hand it to `withExec`; a container script is run from
+ * this checkout's container-scripts/, where the stages take it from.
+ */
 export function runArgv(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const [cmd, ...args] = argv;
+  const [cmd, ...args] = argv.map(hostScriptPath);
   if (cmd === undefined) throw new Error("empty argv");
   return run(cmd, args, opts);
 }

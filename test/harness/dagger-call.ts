@@ -41,6 +41,11 @@ export interface CallOutcome {
   model: RecordedModel;
   /** What the module printed while serving the call. */
   output: string;
+  /**
+   * How often the constructor and the function together called each function the runtime
+   * counts (test/harness/count-hook.mjs), e.g. `parseTag`.
+   */
+  counts: Record<string, number>;
 }
 
 export interface CallOptions {
@@ -52,6 +57,14 @@ export interface CallOptions {
    * it does for seconds on a loaded machine (the connection sits idle meanwhile).
    */
   scanPauseMs?: number;
+}
+
+/** What the runtime process reports when it has served one invocation. */
+interface RuntimeMessage {
+  exitCode: number;
+  crash?: string;
+  /** Calls of the functions test/harness/count-hook.mjs counts, during the invocation. */
+  counts?: Record<string, number>;
 }
 
 /**
@@ -66,7 +79,7 @@ export class ModuleUnderTest {
   private scratch = mkdtempSync(join(tmpdir(), "rust-release-harness-"));
   private files: string[] = [];
   private surfaceCache: ObjectSurface[] | null = null;
-  private pending: ((message: { exitCode: number; crash?: string }) => void) | null = null;
+  private pending: ((message: RuntimeMessage) => void) | null = null;
 
   async start(): Promise<void> {
     await this.engine.start();
@@ -89,7 +102,7 @@ export class ModuleUnderTest {
       runtime.once("message", () => ready());
       runtime.once("exit", (code) => fail(new Error(`runtime exited (${code}):\n${this.output}`)));
     });
-    runtime.on("message", (message: { exitCode: number; crash?: string }) => {
+    runtime.on("message", (message: RuntimeMessage) => {
       this.pending?.(message);
     });
   }
@@ -109,13 +122,13 @@ export class ModuleUnderTest {
   private async invoke(
     invocation: Invocation,
     scanPauseMs = 0,
-  ): Promise<InvocationResult & { output: string }> {
+  ): Promise<InvocationResult & { output: string; counts: Record<string, number> }> {
     const runtime = this.runtime;
     if (!runtime) throw new Error("harness: start() the module first");
     this.engine.invocation = invocation;
     this.engine.result = null;
     this.output = "";
-    const done = new Promise<{ exitCode: number; crash?: string }>((resolveDone) => {
+    const done = new Promise<RuntimeMessage>((resolveDone) => {
       this.pending = resolveDone;
     });
     runtime.send({
@@ -132,7 +145,7 @@ export class ModuleUnderTest {
     if (message.exitCode !== 0 && !("error" in result)) {
       throw new Error(`runtime exited ${message.exitCode} without an error\n${this.output}`);
     }
-    return { ...result, output: this.output };
+    return { ...result, output: this.output, counts: message.counts ?? {} };
   }
 
   /** What the module registers with the engine: objects, functions, arguments, defaults, docs. */
@@ -202,15 +215,22 @@ export class ModuleUnderTest {
       inputArgs: await this.constructorArgs(options.module ?? {}),
     });
     if ("error" in constructed) {
-      return { error: constructed.error, model: this.engine.model, output: constructed.output };
+      return {
+        error: constructed.error,
+        model: this.engine.model,
+        output: constructed.output,
+        counts: constructed.counts,
+      };
     }
     const encoded = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, this.encode(v)]));
     const result = await this.invoke(
       { parentName: "RustRelease", name: fn, parent: constructed.value, inputArgs: encoded },
       options.scanPauseMs,
     );
+    const counts = { ...constructed.counts };
+    for (const [name, n] of Object.entries(result.counts)) counts[name] = (counts[name] ?? 0) + n;
     if ("error" in result) {
-      return { error: result.error, model: this.engine.model, output: result.output };
+      return { error: result.error, model: this.engine.model, output: result.output, counts };
     }
     const returned = this.engine.store.ref(result.value);
     return {
@@ -218,6 +238,7 @@ export class ModuleUnderTest {
       ...(returned ? { returned } : {}),
       model: this.engine.model,
       output: result.output,
+      counts,
     };
   }
 }

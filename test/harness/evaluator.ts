@@ -4,6 +4,7 @@ import { join, posix, relative } from "node:path";
 import { globMatches, isExcluded, isIncluded } from "./globs.js";
 import { imageEnvironment } from "./image-configs.js";
 import type { ContainerSummary, ExecRecord, Mount, PublishRecord, RecordedModel } from "./model.js";
+import { REPO_ROOT } from "./module-files.js";
 import { type Node, NodeStore } from "./nodes.js";
 
 /** Canned answers a test gives for what only a real engine could know. */
@@ -71,6 +72,12 @@ function hostListing(root: string, ignore: string[]): Map<string, FileSource> {
   return files;
 }
 
+/**
+ * What the engine loads of this module (`dag.currentModule().source()`): the repository, as git
+ * holds it; what .gitignore leaves out never reaches the engine.
+ */
+const MODULE_IGNORE = ["node_modules", ".git", "sdk", "dist", "**/target", "**/__pycache__"];
+
 /** Folds node chains into containers, directories and files, and runs what must run. */
 export class Evaluator {
   private containers = new Map<string, ContainerState>();
@@ -96,6 +103,7 @@ export class Evaluator {
       }
       case "Directory":
         if (node.field === "hostDirectory") return `host:${String(node.args.name)}`;
+        if (node.parent?.kind === "CurrentModule") return "module-source";
         if (node.parent?.kind === "Container" && node.field === "directory") {
           return `${this.describe(node.parent)}:${String(node.args.path)}`;
         }
@@ -306,6 +314,9 @@ export class Evaluator {
     // machine's, where the runtime process writes what it downloads).
     if (node.parent?.kind === "Host" && node.field === "directory") {
       return this.filtered(hostListing(String(a.path), []), a.include, a.exclude);
+    }
+    if (node.parent?.kind === "CurrentModule" && node.field === "source") {
+      return hostListing(REPO_ROOT, MODULE_IGNORE);
     }
     if (node.parent === null) return new Map();
     if (node.parent.kind === "Container" && node.field === "directory") {

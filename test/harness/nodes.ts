@@ -54,6 +54,7 @@ const CHILD_KINDS: Record<string, Record<string, string>> = {
     ref: "GitRef",
   },
   GitRef: { tree: "Directory" },
+  CurrentModule: { source: "Directory" },
   TypeDef: { withFunction: "TypeDef" },
 };
 

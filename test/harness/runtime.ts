@@ -9,6 +9,7 @@
 import { register } from "node:module";
 
 register("./scan-cache-hook.mjs", import.meta.url);
+register("./count-hook.mjs", import.meta.url);
 // Imported after the hook is in place, so the SDK's scanner goes through it.
 const { entrypoint } = await import("@dagger.io/dagger");
 
@@ -36,14 +37,19 @@ process.on("message", (message: CallMessage) => {
   process.env.DAGGER_SESSION_PORT = String(message.port);
   process.env.DAGGER_SESSION_TOKEN = message.token;
   (globalThis as { __harnessScanPauseMs?: number }).__harnessScanPauseMs = message.scanPauseMs ?? 0;
+  // Calls of the functions count-hook.mjs counts, during this call only.
+  const state = globalThis as { __harnessCounts?: Record<string, number> };
+  state.__harnessCounts = {};
+  const counts = () => ({ ...state.__harnessCounts });
   entrypoint(message.files).then(
-    () => process.send?.({ exitCode: 0 }),
+    () => process.send?.({ exitCode: 0, counts: counts() }),
     (error: unknown) =>
       process.send?.(
         error instanceof ExitSignal
-          ? { exitCode: error.code }
+          ? { exitCode: error.code, counts: counts() }
           : {
               exitCode: 1,
+              counts: counts(),
               crash: error instanceof Error ? (error.stack ?? error.message) : String(error),
             },
       ),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { IMAGES } from "../../src/stages/images.js";
 import { ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
-import { flagValue, isCompile } from "../support/execs.js";
+import { flagValue, isBinaryCheck, isCompile } from "../support/execs.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const mod = new ModuleUnderTest();
@@ -47,8 +47,8 @@ describe("dagger call image", () => {
         mtime: 1_700_000_000,
       });
       expect(Object.keys(image.contents)).toEqual(["/"]);
-      const checks = outcome.model.execs.filter((e) => e.argv[2]?.includes("GLIBC") === true);
-      expect(checks.map((e) => JSON.parse(e.argv[3] as string).target)).toEqual([triple]);
+      const checks = outcome.model.execs.filter(isBinaryCheck);
+      expect(checks.map((e) => JSON.parse(e.argv[2] as string).target)).toEqual([triple]);
       expect(image.labels).toEqual({
         "org.opencontainers.image.source": "https://github.com/Octo/Sample-Usage",
         "org.opencontainers.image.revision": SHA,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildReleasePlan } from "../../src/plan/release-plan.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { SINGLE_PACKAGE } from "../plan/fixtures.js";
+import { planFor } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject, scratchDir, writeTree } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -22,7 +22,7 @@ describe("dagger call plan", () => {
       repository: "octo/sample-usage",
     });
     expect(outcome.error).toBeUndefined();
-    const expected = buildReleasePlan({
+    const expected = planFor({
       files: await readProject(EXAMPLE_DIR),
       tag: "v0.1.5",
       commit: SHA,

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
-import type { ExecRecord } from "../harness/model.js";
-import { isRustWork } from "../support/execs.js";
+import { isExtractStep, isRustWork } from "../support/execs.js";
 import {
   ARCHIVES,
   built,
@@ -40,8 +39,6 @@ afterEach(async () => {
   await services?.stop();
 });
 
-const isExtract = (e: ExecRecord) => e.argv[2]?.includes("def open_member(") === true;
-
 function draft() {
   return services.github.releasesForTag(TAG)[0];
 }
@@ -58,7 +55,7 @@ async function firstRunFailingAtPypi() {
 describe("a release whose PyPI step fails, then its re-run", () => {
   test("first run: everything staged, image and TestPyPI done, still a draft, the resume step named", async () => {
     const outcome = await firstRunFailingAtPypi();
-    expect(outcome.error).toMatch(/PyPI\n\s+failed\s+-\s+.*invalid-publisher/);
+    expect(outcome.error).toMatch(/\nPyPI \(.*\)\n\s+failed\s+-\s+.*invalid-publisher/);
     expect(draft()?.draft).toBe(true);
     expect(
       draft()
@@ -176,8 +173,10 @@ describe("resuming from the staged draft", () => {
         },
       }),
     });
-    expect(refused.error).toMatch(/Image\n\s+failed\s+-\s+.*unauthorized/);
-    expect(refused.error).toMatch(/TestPyPI\n\s+skipped\s+-\s+Image failed first/);
+    expect(refused.error).toMatch(
+      /\nImage ghcr\.io\/octo\/sample-usage \(linux\/amd64, linux\/arm64\)\n\s+failed\s+-\s+.*unauthorized/,
+    );
+    expect(refused.error).toMatch(/\nTestPyPI \(.*\)\n\s+skipped\s+-\s+Image failed first/);
     first.engine.registry.images.clear();
 
     const rerun = await fresh.call("release", services.args(), {
@@ -186,7 +185,7 @@ describe("resuming from the staged draft", () => {
     expect(rerun.error).toBeUndefined();
     expect(rerun.model.execs.filter(isRustWork)).toEqual([]);
     // The Linux archives were unpacked and their binaries checked again, then pushed.
-    expect(rerun.model.execs.filter(isExtract)).toHaveLength(2);
+    expect(rerun.model.execs.filter(isExtractStep)).toHaveLength(2);
     expect(rerun.model.publishes.map((p) => p.address)).toEqual(IMAGE_REFS);
     const variant = rerun.model.publishes[0]?.variants.find((v) => v.platform === "linux/arm64");
     expect(variant?.labels["org.opencontainers.image.revision"]).toBe(SHA);

@@ -122,7 +122,7 @@ describe("dagger call release", () => {
     const outcome = await mod.call("release", services.args(), {
       answers: built({
         exec: (e) =>
-          isCheckBinary(e) && e.argv[3]?.includes("aarch64-apple-darwin")
+          isCheckBinary(e) && e.argv[2]?.includes("aarch64-apple-darwin")
             ? {
                 exitCode: 1,
                 stderr: "aarch64-apple-darwin: expected Mach-O 64-bit arm64, found ELF",
@@ -232,7 +232,9 @@ describe("dagger call release", () => {
       "ghcr.io/octo/sample-usage:v1.0.0-rc.1",
       "ghcr.io/octo/sample-usage:sha-0123456",
     ]);
-    expect(String(outcome.value)).toMatch(/PyPI\n\s+skipped\s+-\s+--skip-pypi/);
+    expect(String(outcome.value)).toMatch(
+      /\nTestPyPI \(.*\)\n\s+skipped\s+-\s+--skip-pypi\n\nPyPI \(.*\)\n\s+skipped\s+-\s+--skip-pypi\n/,
+    );
   });
 
   test("--skip-github keeps the direct path: build, then the image and PyPI, no staging", async () => {
@@ -246,7 +248,9 @@ describe("dagger call release", () => {
     expect(outcome.model.execs.filter(isUvPublish)).toHaveLength(2);
     const report = String(outcome.value);
     expect(report).toContain("No staging (--skip-github)");
-    expect(report).toMatch(/GitHub Release\n\s+skipped\s+-\s+--skip-github/);
+    expect(report).toMatch(
+      /GitHub Release octo\/sample-usage v0\.1\.5 \(draft\)\n\s+skipped\s+-\s+--skip-github\n/,
+    );
   });
 
   test("destinations can be switched off one by one", async () => {
@@ -266,7 +270,12 @@ describe("dagger call release", () => {
     expect(outcome.error).toBeUndefined();
     expect(github.requests).toEqual([]);
     expect(outcome.model.publishes).toEqual([]);
-    expect(String(outcome.value).match(/skipped/g)).toHaveLength(3);
+    // Every destination of the list says it was skipped, and by which flag.
+    const report = String(outcome.value);
+    expect(report.match(/skipped/g)).toHaveLength(5);
+    expect(report.match(/skipped\s+-\s+--skip-github\n/g)).toHaveLength(2);
+    expect(report.match(/skipped\s+-\s+--skip-image\n/g)).toHaveLength(1);
+    expect(report.match(/skipped\s+-\s+--skip-pypi\n/g)).toHaveLength(2);
   });
 
   test.each([

@@ -26,7 +26,7 @@ function scannedProgram(): ts.Program {
 /**
  * Octokit's declarations (GitHub's OpenAPI schema, three copies) made every scan several times
  * slower than a one-function module's (`npm run bench`); src/ loads Octokit and Bottleneck by
- * specifiers TypeScript does not follow (src/publishers/octokit-packages.ts).
+ * specifiers TypeScript does not follow (src/publishers/github/octokit-packages.ts).
  */
 describe("the program the engine scans", () => {
   const files = scannedProgram()
@@ -37,7 +37,7 @@ describe("the program the engine scans", () => {
   );
 
   test("holds our code and the SDK's declarations", () => {
-    expect(files).toContain(join(REPO_ROOT, "src/publishers/github-client.ts"));
+    expect(files).toContain(join(REPO_ROOT, "src/publishers/github/client.ts"));
     expect(packages).toContain("@dagger.io/dagger");
   });
 

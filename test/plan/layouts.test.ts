@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { smokeSubject } from "../../src/commands/python-smoke.js";
 import { PlanError } from "../../src/plan/errors.js";
 import { readManifest } from "../../src/plan/manifest.js";
-import { buildReleasePlan, type PlanInput } from "../../src/plan/release-plan.js";
+import { smokeSubject } from "../../src/plan/python-plan.js";
 import { TARGETS } from "../../src/plan/targets.js";
 import { LAYOUTS, type Layout, layoutFiles } from "../support/layouts.js";
+import { type PlanInput, planFor } from "../support/plan.js";
 import { readProject } from "../support/projects.js";
 
 const TAG = "v0.5.0-rc.1";
@@ -14,7 +14,7 @@ async function plan(
   changes: Record<string, string | null> = {},
   input: Partial<PlanInput> = {},
 ) {
-  return buildReleasePlan({ files: await layoutFiles(layout, changes), tag: TAG, ...input });
+  return planFor({ files: await layoutFiles(layout, changes), tag: TAG, ...input });
 }
 
 async function refusal(
@@ -48,12 +48,13 @@ describe("maturin bin bindings, shaped like py-spy", () => {
       moduleName: null,
       pythonSource: null,
       executables: ["twatch"],
+      smokeTest: { importName: null, script: "twatch" },
       sdist: "tracewatch_cli-0.5.0rc1.tar.gz",
       wheels: platformTags.map((tag) => `tracewatch_cli-0.5.0rc1-py3-none-${tag}.whl`),
     });
     expect(planned.targets.map((t) => [t.archive, t.wheel])).toEqual(
       TARGETS.map((t, i) => [
-        `twatch-${t.triple}.${t.archive}`,
+        `twatch-${t.triple}.${t.archiveFormat}`,
         `tracewatch_cli-0.5.0rc1-py3-none-${platformTags[i]}.whl`,
       ]),
     );
@@ -116,7 +117,7 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
   test("a version of the crate's own is patched in the crate's manifest", async () => {
     const files = await readProject(LAYOUTS.manifestPath);
     const member = files.members["crates/lintkit"] as string;
-    const planned = buildReleasePlan({
+    const planned = planFor({
       files: {
         ...files,
         members: {
@@ -126,7 +127,7 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
       },
       tag: TAG,
     });
-    expect(planned.versionPatch.files).toEqual(["crates/lintkit/Cargo.toml", "Cargo.lock"]);
+    expect(planned.versionPatch?.files).toEqual(["crates/lintkit/Cargo.toml", "Cargo.lock"]);
     expect(planned.project.versionSource).toBe("package");
   });
 
@@ -180,7 +181,7 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
     });
     expect(planned.github?.assets).toEqual([
       "SHA256SUMS",
-      ...TARGETS.map((t) => `beta-${t.triple}.${t.archive}`).sort(),
+      ...TARGETS.map((t) => `beta-${t.triple}.${t.archiveFormat}`).sort(),
     ]);
   });
 
@@ -195,7 +196,7 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
   test("a single package without pyproject.toml is pure Rust: no Python at all", async () => {
     const planned = await plan("binBindings", { "pyproject.toml": null });
     expect(planned.python).toBeNull();
-    expect(planned.versionPatch.files).toEqual(["Cargo.toml", "Cargo.lock"]);
+    expect(planned.versionPatch?.files).toEqual(["Cargo.toml", "Cargo.lock"]);
   });
 });
 

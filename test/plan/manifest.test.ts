@@ -39,6 +39,7 @@ describe("readManifest", () => {
       versionSource: "package",
       versionedPackages: ["codex-usage"],
       bins: ["codex-usage"],
+      primaryBin: "codex-usage",
       libName: "codex_usage_core",
       crateTypes: ["cdylib", "rlib"],
       rustVersion: "1.80",
@@ -66,6 +67,7 @@ describe("readManifest", () => {
         },
       },
       toolchain: null,
+      docs: [],
     });
   });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { readManifest } from "../../src/plan/manifest.js";
 import { patchVersion } from "../../src/plan/patch.js";
+import { parseTag } from "../../src/plan/version.js";
 import { run } from "../example/tools.js";
 import { layoutCopy } from "../support/layouts.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";
@@ -44,7 +45,7 @@ function changedLines(before: string, after: string): [string, string][] {
 describe("patchVersion", () => {
   test("changes only the package version line and the package's own lock entry", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
-    const patched = patchVersion(files, readManifest(files), "1.2.3-rc.1");
+    const patched = patchVersion(files, readManifest(files), parseTag("v1.2.3-rc.1"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml"]);
     expect(changedLines(files.cargoToml, patched["Cargo.toml"] as string)).toEqual([
       ['version = "0.1.0" # replaced by the tag', 'version = "1.2.3-rc.1" # replaced by the tag'],
@@ -65,7 +66,7 @@ describe("patchVersion", () => {
       "Cargo.toml": crlf,
       "Cargo.lock": SINGLE_PACKAGE["Cargo.lock"].replaceAll("\n", "\r\n"),
     });
-    const patched = patchVersion(files, readManifest(files), "2.0.0");
+    const patched = patchVersion(files, readManifest(files), parseTag("v2.0.0"));
     expect(patched["Cargo.toml"]).toBe(
       crlf.replace(
         "version = '0.1.0' # replaced by the tag\r",
@@ -77,14 +78,14 @@ describe("patchVersion", () => {
 
   test("a [dependencies] version or a [dev-dependencies.x] version is never touched", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
-    const patched = patchVersion(files, readManifest(files), "3.0.0");
+    const patched = patchVersion(files, readManifest(files), parseTag("v3.0.0"));
     expect(patched["Cargo.toml"]).toContain('[dev-dependencies.version-sync]\nversion = "0.9"');
     expect(patched["Cargo.toml"]).toContain('pyo3 = { version = "0.23", optional = true }');
   });
 
   test("a workspace gets [workspace.package] and every inheriting member's lock entry", async () => {
     const { files } = await projectIn(WORKSPACE);
-    const patched = patchVersion(files, readManifest(files), "0.4.0");
+    const patched = patchVersion(files, readManifest(files), parseTag("v0.4.0"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml"]);
     expect(changedLines(files.cargoToml, patched["Cargo.toml"] as string)).toEqual([
       ['version = "0.3.0"', 'version = "0.4.0"'],
@@ -100,7 +101,7 @@ describe("patchVersion", () => {
       '[project]\nname = "codex-usage"\nversion = "0.1.0"  # the tag replaces it\n\n' +
       '[build-system]\nbuild-backend = "maturin"\n';
     const { files } = await projectIn({ ...SINGLE_PACKAGE, "pyproject.toml": pyproject });
-    const patched = patchVersion(files, readManifest(files), "1.0.0-rc.2");
+    const patched = patchVersion(files, readManifest(files), parseTag("v1.0.0-rc.2"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml", "pyproject.toml"]);
     expect(changedLines(pyproject, patched["pyproject.toml"] as string)).toEqual([
       ['version = "0.1.0"  # the tag replaces it', 'version = "1.0.0rc2"  # the tag replaces it'],
@@ -109,10 +110,9 @@ describe("patchVersion", () => {
 
   test("a dynamic pyproject.toml version is left to maturin: the file is not rewritten", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
-    expect(Object.keys(patchVersion(files, readManifest(files), "1.0.0")).sort()).toEqual([
-      "Cargo.lock",
-      "Cargo.toml",
-    ]);
+    expect(
+      Object.keys(patchVersion(files, readManifest(files), parseTag("v1.0.0"))).sort(),
+    ).toEqual(["Cargo.lock", "Cargo.toml"]);
   });
 
   test("a version that is not on its own line in [package] is refused, not guessed", async () => {
@@ -122,7 +122,7 @@ describe("patchVersion", () => {
     const cargoToml = files.cargoToml
       .replace('version = "0.1.0" # replaced by the tag\n', "")
       .concat('\n[package.metadata]\nversion = "0.1.0"\n');
-    expect(() => patchVersion({ ...files, cargoToml }, manifest, "1.0.0")).toThrow(
+    expect(() => patchVersion({ ...files, cargoToml }, manifest, parseTag("v1.0.0"))).toThrow(
       'could not find a `version = "..."` line in [package] of Cargo.toml',
     );
   });
@@ -134,7 +134,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     cleanups.push(dir.remove);
     copyExample(dir.path);
     const files = await readProject(dir.path);
-    const patched = patchVersion(files, readManifest(files), "0.1.5-rc.1");
+    const patched = patchVersion(files, readManifest(files), parseTag("v0.1.5-rc.1"));
 
     // What the seed did: sed on Cargo.toml only.
     writeFileSync(join(dir.path, "Cargo.toml"), patched["Cargo.toml"] as string);
@@ -174,7 +174,10 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     const copy = layoutCopy(layout);
     cleanups.push(copy.remove);
     const files = await readProject(copy.path);
-    writeTree(copy.path, patchVersion(files, readManifest(files, { cargoPackage }), "0.5.0-rc.1"));
+    writeTree(
+      copy.path,
+      patchVersion(files, readManifest(files, { cargoPackage }), parseTag("v0.5.0-rc.1")),
+    );
     expect(await lockedVersions(copy.path)).toEqual(versions);
   });
 
@@ -187,7 +190,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
       readFileSync(member, "utf8").replace("version.workspace = true", 'version = "0.4.0"'),
     );
     const files = await readProject(copy.path);
-    const patched = patchVersion(files, readManifest(files), "0.5.0");
+    const patched = patchVersion(files, readManifest(files), parseTag("v0.5.0"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "crates/lintkit/Cargo.toml"]);
     writeTree(copy.path, patched);
     expect(await lockedVersions(copy.path)).toMatchObject({
@@ -203,7 +206,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     writeTree(dir.path, tree);
     await run("cargo", ["generate-lockfile", "--offline"], { cwd: dir.path });
     const files = await readProject(dir.path);
-    const patched = patchVersion(files, readManifest(files), "0.4.0-beta.2");
+    const patched = patchVersion(files, readManifest(files), parseTag("v0.4.0-beta.2"));
     writeTree(dir.path, patched);
     const { stdout } = await run(
       "cargo",

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
 import { pyo3Facts, windowsWheelFeatures } from "../../src/plan/pyo3-windows.js";
-import { buildReleasePlan } from "../../src/plan/release-plan.js";
 import { parseToml } from "../../src/plan/toml.js";
 import { run } from "../example/tools.js";
+import { planFor } from "../support/plan.js";
 import { readProject, scratchDir, writeTree } from "../support/projects.js";
 import { SINGLE_PACKAGE } from "./fixtures.js";
 
@@ -98,11 +98,12 @@ describe("the Windows wheel and pyo3's import library", () => {
       sourceFiles: ["src/main.rs"],
       maturinManifest: null,
       pythonPackages: [],
+      docs: [],
     };
-    expect(refusal(() => buildReleasePlan({ files, tag: "v0.1.5" }))).toContain(
+    expect(refusal(() => planFor({ files, tag: "v0.1.5" }))).toContain(
       "pyo3 0.23.5 (Cargo.lock) links the Windows",
     );
-    const fixed = buildReleasePlan({
+    const fixed = planFor({
       files: {
         ...files,
         cargoToml: SINGLE_PACKAGE["Cargo.toml"],
@@ -129,7 +130,7 @@ describe("the line the plan asks for, applied with real cargo", () => {
       });
       await run("cargo", ["generate-lockfile"], { cwd: dir.path });
       const before = await readProject(dir.path);
-      const message = refusal(() => buildReleasePlan({ files: before, tag: "v0.1.5" }));
+      const message = refusal(() => planFor({ files: before, tag: "v0.1.5" }));
       const line = /\n {2}(.+) {3}# in \[features\]\n/.exec(message)?.[1];
       expect(line).toBeDefined();
 
@@ -138,7 +139,7 @@ describe("the line the plan asks for, applied with real cargo", () => {
       await run("cargo", ["update", "--workspace"], { cwd: dir.path });
       const after = await readProject(dir.path);
       expect(after.cargoLock).toContain('name = "python3-dll-a"');
-      const plan = buildReleasePlan({ files: after, tag: "v0.1.5" });
+      const plan = planFor({ files: after, tag: "v0.1.5" });
       expect(plan.python?.windowsFeatures).toEqual(["pyo3/generate-import-lib"]);
     } finally {
       dir.remove();

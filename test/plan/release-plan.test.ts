@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
-import { buildReleasePlan } from "../../src/plan/release-plan.js";
+import { planFor } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -9,7 +9,7 @@ describe("buildReleasePlan on the sample crate", async () => {
   const files = await readProject(EXAMPLE_DIR);
 
   test("a stable tag: every artifact, destination and tag is decided up front", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -24,6 +24,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       minor: 1,
       patch: 5,
     });
+    expect(plan.tagged).toBe(true);
     expect(plan.commit).toEqual({ sha: SHA, short: "0123456" });
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
@@ -88,10 +89,14 @@ describe("buildReleasePlan on the sample crate", async () => {
         "ghcr.io/octo/sample-usage:v0",
         "ghcr.io/octo/sample-usage:sha-0123456",
       ],
+      variants: [
+        { platform: "linux/amd64", target: "x86_64-unknown-linux-gnu" },
+        { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+      ],
       platforms: ["linux/amd64", "linux/arm64"],
     });
+    expect(plan.repository).toEqual({ owner: "Octo", name: "Sample-Usage" });
     expect(plan.github).toEqual({
-      repository: "Octo/Sample-Usage",
       releaseName: "v0.1.5",
       prerelease: false,
       makeLatest: "true",
@@ -100,7 +105,7 @@ describe("buildReleasePlan on the sample crate", async () => {
   });
 
   test("a prerelease is never latest anywhere", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v1.0.0-rc.1",
       commit: SHA,
@@ -116,8 +121,8 @@ describe("buildReleasePlan on the sample crate", async () => {
   });
 
   test("without --repository, Cargo.toml's github.com repository names the release", () => {
-    const plan = buildReleasePlan({ files, tag: "v0.2.0" });
-    expect(plan.repository).toBe("example/sample-usage");
+    const plan = planFor({ files, tag: "v0.2.0" });
+    expect(plan.repository).toEqual({ owner: "example", name: "sample-usage" });
     expect(plan.image?.repository).toBe("ghcr.io/example/sample-usage");
     // Without a commit the image has no sha-<7> tag.
     expect(plan.image?.tags).toEqual(["v0.2.0", "v0.2", "v0"]);
@@ -125,7 +130,7 @@ describe("buildReleasePlan on the sample crate", async () => {
 
   test("with no repository anywhere, the publishing sections are empty but the build is planned", () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0" });
+    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0" });
     expect(plan.commit).toBeNull();
     expect(plan.github).toBeNull();
     expect(plan.image).toBeNull();
@@ -134,23 +139,23 @@ describe("buildReleasePlan on the sample crate", async () => {
 
   test("a dry run fills a missing commit and repository with marked placeholders", () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
+    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
     expect(plan.commit).toEqual({ sha: "0".repeat(40), short: "0000000" });
-    expect(plan.repository).toBe("OWNER/REPOSITORY");
+    expect(plan.repository).toEqual({ owner: "OWNER", name: "REPOSITORY" });
     expect(plan.image?.references).toContain("ghcr.io/owner/repository:sha-0000000");
     expect(plan.placeholders).toEqual([
       expect.stringMatching(/^commit 0000000: no --sha was given/),
       expect.stringMatching(/^repository OWNER\/REPOSITORY: no --repository was given/),
     ]);
     // What was given is never replaced, and a real release makes nothing up.
-    const given = buildReleasePlan({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
+    const given = planFor({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
     expect(given.placeholders).toEqual([]);
-    expect(given.repository).toBe("example/sample-usage");
-    expect(buildReleasePlan({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
+    expect(given.repository).toEqual({ owner: "example", name: "sample-usage" });
+    expect(planFor({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
   });
 
   test("--registry puts the image in another registry, lowercased, with the same tags", () => {
-    const plan = buildReleasePlan({
+    const plan = planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -160,14 +165,14 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.image?.registry).toBe("registry.example.com:5000");
     expect(plan.image?.references[0]).toBe("registry.example.com:5000/octo/sample-usage:v0.1.5");
     for (const bad of ["https://ghcr.io", "ghcr.io/octo", "", "host:port"]) {
-      expect(() =>
-        buildReleasePlan({ files, tag: "v0.1.5", repository: "o/r", registry: bad }),
-      ).toThrow(`invalid registry "${bad}"`);
+      expect(() => planFor({ files, tag: "v0.1.5", repository: "o/r", registry: bad })).toThrow(
+        `invalid registry "${bad}"`,
+      );
     }
   });
 
   test("the plan is plain JSON data", () => {
-    const plan = buildReleasePlan({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
+    const plan = planFor({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 
@@ -176,7 +181,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     [{ tag: "v0.1.5", commit: "abc" }, 'invalid commit sha "abc"'],
     [{ tag: "v0.1.5", repository: "nope" }, 'invalid repository "nope"'],
   ])("bad input %j is refused", (input, message) => {
-    expect(() => buildReleasePlan({ files, ...input })).toThrow(message);
+    expect(() => planFor({ files, ...input })).toThrow(message);
   });
 
   test("a static pyproject version is patched to the tag's PEP 440 spelling", () => {
@@ -184,7 +189,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       'dynamic = ["version"]',
       'version = "0.1.0"',
     );
-    const plan = buildReleasePlan({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
+    const plan = planFor({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
       to: "0.1.5-rc.2",
@@ -198,7 +203,7 @@ describe("buildReleasePlan on the sample crate", async () => {
     const cargoToml = files.cargoToml.replace(', "pyo3/abi3-py38"', "");
     let error: unknown;
     try {
-      buildReleasePlan({ files: { ...files, cargoToml }, tag: "v0.1.5" });
+      planFor({ files: { ...files, cargoToml }, tag: "v0.1.5" });
     } catch (e) {
       error = e;
     }
@@ -206,5 +211,76 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect((error as Error).message).toContain(
       'the Python extension of "sample-usage" is not abi3',
     );
+  });
+});
+
+describe("what a call builds: the plan without a tag, for one target, for the main branch", async () => {
+  const files = await readProject(EXAMPLE_DIR);
+
+  test("without --tag the build carries Cargo.toml's version, read like a tag, and patches nothing", () => {
+    const plan = planFor({ files });
+    expect(plan.tagged).toBe(false);
+    expect(plan.version).toMatchObject({ tag: "v0.1.0", cargo: "0.1.0", pep440: "0.1.0" });
+    expect(plan.versionPatch).toBeNull();
+    expect(plan.python?.version).toBe("0.1.0");
+    expect(plan.targets[0]?.wheel).toBe(
+      "sample_usage-0.1.0-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    );
+  });
+
+  test("a Cargo.toml version no release can carry is refused, naming the file", () => {
+    const cargoToml = files.cargoToml.replace('version = "0.1.0"', 'version = "0.1.0+local"');
+    const cargoLock = (files.cargoLock as string).replace(
+      'name = "sample-usage"\nversion = "0.1.0"',
+      'name = "sample-usage"\nversion = "0.1.0+local"',
+    );
+    expect(() => planFor({ files: { ...files, cargoToml, cargoLock } })).toThrow(
+      /Cargo\.toml has version "0\.1\.0\+local", which a release cannot carry .*pass --tag/,
+    );
+  });
+
+  test("--target plans that target alone: its row, its archive, its wheel; no image", () => {
+    const plan = planFor({ files, tag: "v0.1.5", target: "aarch64-apple-darwin" });
+    expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-apple-darwin"]);
+    expect(plan.targets[0]).toMatchObject({
+      os: "macos",
+      macosDeploymentTarget: "11.0",
+      archive: "sample-usage-aarch64-apple-darwin.tar.gz",
+      binaries: [
+        {
+          name: "sample-usage",
+          file: "sample-usage",
+          path: "aarch64-apple-darwin/release/sample-usage",
+        },
+      ],
+    });
+    expect(plan.checksums.covers).toEqual(["sample-usage-aarch64-apple-darwin.tar.gz"]);
+    expect(plan.python?.wheels).toEqual(["sample_usage-0.1.5-cp38-abi3-macosx_11_0_arm64.whl"]);
+    expect(plan.image).toBeNull();
+  });
+
+  test("--platform plans the Linux target of that platform, and the image has that variant", () => {
+    const plan = planFor({ files, repository: "o/r", platform: "linux/arm64" });
+    expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-unknown-linux-gnu"]);
+    expect(plan.image?.variants).toEqual([
+      { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+    ]);
+  });
+
+  test("an unknown --target or --platform is refused with the known ones", () => {
+    expect(() => planFor({ files, target: "riscv64gc-unknown-linux-gnu" })).toThrow(
+      /unknown target "riscv64gc-unknown-linux-gnu": choose one of x86_64-unknown-linux-gnu, /,
+    );
+    expect(() => planFor({ files, platform: "linux/s390x" })).toThrow(
+      'unsupported platform "linux/s390x"',
+    );
+  });
+
+  test("a main-branch image: latest and sha-<7>, Cargo.toml's version, no tag allowed", () => {
+    const plan = planFor({ files, repository: "o/r", commit: SHA, mainBranch: true });
+    expect(plan.image?.tags).toEqual(["latest", "sha-0123456"]);
+    expect(() =>
+      planFor({ files, repository: "o/r", commit: SHA, mainBranch: true, tag: "v1.0.0" }),
+    ).toThrow("a main-branch image has no release tag");
   });
 });

@@ -23,7 +23,7 @@ describe("the targets table", () => {
 
   test.each(TARGETS.map((t) => [t.triple, t] as const))("%s is self-consistent", (triple, t) => {
     expect(triple.startsWith(t.arch)).toBe(true);
-    expect(t.archive).toBe(t.os === "windows" ? "zip" : "tar.gz");
+    expect(t.archiveFormat).toBe(t.os === "windows" ? "zip" : "tar.gz");
     expect(t.exeSuffix).toBe(t.os === "windows" ? ".exe" : "");
     expect(t.toolchain).toBe(t.os === "windows" ? "xwin" : "zig");
     // Only Linux gnu builds carry the glibc floor, and only in what zigbuild is given.

@@ -13,7 +13,7 @@ import {
   TEST_PYPI,
   trustedPublisherFields,
   uploadConflictError,
-} from "../../src/publishers/pypi.js";
+} from "../../src/publishers/pypi/index.js";
 import {
   FakeGithubOidc,
   FakePackageIndex,

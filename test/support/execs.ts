@@ -1,3 +1,4 @@
+import { type ContainerScript, SCRIPTS_DIR } from "../../src/commands/python.js";
 import type { ExecRecord } from "../harness/model.js";
 
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
@@ -22,11 +23,19 @@ export function flagValue(e: ExecRecord, flag: string): string | undefined {
   return at === -1 ? undefined : words[at + 1];
 }
 
-const scriptIncludes = (e: ExecRecord, marker: string) =>
-  e.argv[0] === "python3" && e.argv[1] === "-c" && (e.argv[2] ?? "").includes(marker);
+/** A step that runs one of the module's container scripts (container-scripts/<name>). */
+export const runsScript = (e: ExecRecord, script: ContainerScript) =>
+  e.argv[0] === "python3" && e.argv[1] === `${SCRIPTS_DIR}/${script}`;
 
-/** The archive, checksum, binary-check and Mach-O UUID scripts, by a line only each has. */
-export const isArchiveStep = (e: ExecRecord) => scriptIncludes(e, "def write_tar_gz(");
-export const isChecksumStep = (e: ExecRecord) => scriptIncludes(e, "def sha256_of(");
-export const isBinaryCheck = (e: ExecRecord) => scriptIncludes(e, "def glibc_versions(");
-export const isMachoUuidStep = (e: ExecRecord) => scriptIncludes(e, "def canonical_uuid(");
+export const isArchiveStep = (e: ExecRecord) => runsScript(e, "archive.py");
+export const isChecksumStep = (e: ExecRecord) => runsScript(e, "checksums.py");
+export const isBinaryCheck = (e: ExecRecord) => runsScript(e, "check_binary.py");
+export const isMachoUuidStep = (e: ExecRecord) => runsScript(e, "macho_uuid.py");
+export const isExtractStep = (e: ExecRecord) => runsScript(e, "extract.py");
+export const isCheckDist = (e: ExecRecord) => runsScript(e, "check_dist.py");
+export const isSmokeTest = (e: ExecRecord) => runsScript(e, "python_smoke.py");
+
+/** The JSON spec a script step was given (its last argument). */
+export function scriptSpec(e: ExecRecord): Record<string, unknown> {
+  return JSON.parse(e.argv.at(-1) ?? "{}");
+}

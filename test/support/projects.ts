@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { localSourceReader } from "../../scripts/local-source.js";
-import type { ProjectFiles } from "../../src/plan/manifest.js";
+import type { ProjectFiles } from "../../src/plan/project-files.js";
 import { loadProjectFiles } from "../../src/plan/project-files.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -22,7 +22,7 @@ const CLAIMS = {
   job_workflow_ref: `${REPOSITORY}/.github/workflows/release.yml@refs/tags/${TAG}`,
 };
 
-export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archive}`);
+export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
 export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
 /** The sample's wheels: abi3 extension modules from CPython 3.8 on. */
 const ABI3_CP38 = { python: "cp38", abi: "abi3" };
@@ -36,7 +36,7 @@ export const IMAGE_REFS = ["v0.1.5", "v0.1", "v0", "sha-0123456"].map(
 );
 
 export const isUvPublish = (e: ExecRecord) => e.argv[0] === "uv" && e.argv[1] === "publish";
-export const isCheckBinary = (e: ExecRecord) => e.argv[2]?.includes("GLIBC") === true;
+export { isBinaryCheck as isCheckBinary } from "./execs.js";
 
 /** What the harness's stand-in bytes of a produced file are. */
 export function bytesOf(name: string): string {

@@ -1,0 +1,98 @@
+import { PlanError } from "./errors.js";
+import type { ProjectManifest } from "./manifest.js";
+import { sdistName, type WheelTags } from "./names.js";
+import { windowsWheelFeatures } from "./pyo3-windows.js";
+import type { SupportedBindings } from "./python-project.js";
+import type { ReleaseVersion } from "./version.js";
+
+/** What the smoke test imports and runs from an installed wheel. */
+export interface SmokeSubject {
+  /**
+   * The top-level package, e.g. `sample_usage` for module-name `sample_usage._native`; null for
+   * a bin wheel without Python sources, which has nothing to import.
+   */
+  importName: string | null;
+  /**
+   * What the wheel installs into the environment's `bin/` and the test runs (`--help`,
+   * `--version`): a console script, or a bin wheel's executable; null when there is none.
+   */
+  script: string | null;
+}
+
+/** The Python artifacts of a release. */
+export interface PythonPlan {
+  project: string;
+  distName: string;
+  /** The PEP 440 version the wheels and the sdist carry. */
+  version: string;
+  bindings: SupportedBindings;
+  wheelTags: WheelTags;
+  features: string[];
+  /** Added for the Windows wheel (pyo3's import library before 0.29). */
+  windowsFeatures: string[];
+  moduleName: string | null;
+  pythonSource: string | null;
+  /** The binaries a bin wheel installs (every binary of the package); none for pyo3. */
+  executables: string[];
+  /** What the smoke test of the native wheel imports and runs. */
+  smokeTest: SmokeSubject;
+  sdist: string;
+  /** The wheels of the plan's targets, in target order. */
+  wheels: string[];
+}
+
+/** bin wheels hold an executable, for any Python 3; pyo3 ones an abi3 extension module. */
+function wheelTags(manifest: ProjectManifest): WheelTags {
+  const python = manifest.python;
+  if (python?.bindings === "bin") return { python: "py3", abi: "none" };
+  if (!python?.abi3) {
+    throw new PlanError(
+      `the Python extension of "${manifest.packageName}" is not abi3: one wheel per platform needs ` +
+        'pyo3\'s abi3 feature, e.g. pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]',
+    );
+  }
+  return { python: python.abi3, abi: "abi3" };
+}
+
+/**
+ * What to smoke-test in a project's wheel. An extension (pyo3): the top-level package of
+ * `module-name` (maturin's default module is the lib name) and the first `[project.scripts]`
+ * entry. A bin wheel: the package's own executable, and the Python package it ships, if any.
+ */
+export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
+  const python = manifest.python;
+  if (python?.bindings === "bin") {
+    return { importName: python.pythonPackage, script: manifest.primaryBin };
+  }
+  const moduleName =
+    python?.moduleName ?? manifest.libName ?? manifest.packageName.replaceAll("-", "_");
+  const importName = moduleName.split(".")[0] ?? moduleName;
+  return { importName, script: python?.scripts[0] ?? null };
+}
+
+/**
+ * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
+ * refusing what cannot be published: a pyo3 extension that is not abi3. The wheels' names
+ * are the targets' (see prepareRelease).
+ */
+export function planPython(
+  manifest: ProjectManifest,
+  version: ReleaseVersion,
+): Omit<PythonPlan, "wheels"> | null {
+  const python = manifest.python;
+  if (!python) return null;
+  return {
+    project: python.name,
+    distName: python.distName,
+    version: version.pep440,
+    bindings: python.bindings,
+    wheelTags: wheelTags(manifest),
+    features: python.features,
+    windowsFeatures: windowsWheelFeatures(python.pyo3),
+    moduleName: python.moduleName,
+    pythonSource: python.pythonSource,
+    executables: python.bindings === "bin" ? manifest.bins : [],
+    smokeTest: smokeSubject(manifest),
+    sdist: sdistName(python.distName, version.pep440),
+  };
+}

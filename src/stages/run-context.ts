@@ -1,0 +1,99 @@
+import { type Directory, ExistsType } from "@dagger.io/dagger";
+import { PlanError } from "../plan/errors.js";
+import type { SourceReader } from "../plan/project-files.js";
+import {
+  type PlanRequest,
+  type PreparedRelease,
+  type ReleasePlan,
+  readRelease,
+} from "../plan/release-plan.js";
+import { enginePlatform, type ToolchainInput, vendoredDependencies } from "./toolchain.js";
+
+/** Archives and images carry this time unless the commit's is given: zip's earliest date. */
+export const FIXED_EPOCH = 315532800;
+
+/** Reads a Dagger Directory the way the plan reads any source tree. */
+export function directoryReader(source: Directory): SourceReader {
+  return {
+    async read(path) {
+      const exists = await source.exists(path, { expectedType: ExistsType.RegularType });
+      return exists ? source.file(path).contents() : null;
+    },
+    async glob(pattern) {
+      return (await source.glob(pattern)).map((p) => p.replace(/\/$/, ""));
+    },
+    isFile(path) {
+      return source.exists(path, { expectedType: ExistsType.RegularType });
+    },
+  };
+}
+
+/** The plan of a source directory, read through the engine: `dagger call plan`. */
+export async function readPlan(source: Directory, request: PlanRequest): Promise<ReleasePlan> {
+  return (await readRelease(directoryReader(source), request)).plan;
+}
+
+/**
+ * One call's release: the plan, and beside it what the builds need that is not plan data (the
+ * patched source, the source date, the engine's platform, the cache namespace, the vendored
+ * dependencies). Made once per call; stages take it, or it and one of the plan's targets.
+ */
+export interface RunContext extends ToolchainInput {
+  plan: ReleasePlan;
+  /** Timestamp for archive entries, wheels and image metadata (unix seconds). */
+  sourceDateEpoch: number;
+  /** The engine's own platform, `os/arch`: its binary and wheel are run, its image smoke-tested. */
+  nativePlatform: string;
+}
+
+/** What every function that builds takes: the plan's request and the module's flags. */
+export interface RunOptions extends PlanRequest {
+  sourceDateEpoch?: number | null;
+  /** Without --target or --platform, build only the Linux target of the engine's platform. */
+  nativeTargetOnly?: boolean;
+}
+
+function sourceDate(value: number | null | undefined): number {
+  const epoch = value ?? FIXED_EPOCH;
+  if (!Number.isSafeInteger(epoch) || epoch < 0) {
+    throw new PlanError(
+      `invalid --source-date-epoch ${epoch}: give whole unix seconds, e.g. $(git log -1 --format=%ct)`,
+    );
+  }
+  return epoch;
+}
+
+/** The source with the tag's version written into its manifests (lazy). */
+function patchedSource(source: Directory, prepared: PreparedRelease): Directory {
+  return Object.entries(prepared.patchedFiles).reduce(
+    (dir, [path, text]) => dir.withNewFile(path, text),
+    source,
+  );
+}
+
+/**
+ * Reads the project (each file once), plans the call's release (the tag parsed once) and sets
+ * up what its builds share. Bad input fails here, before any work.
+ */
+export async function prepareRun(source: Directory, options: RunOptions): Promise<RunContext> {
+  const sourceDateEpoch = sourceDate(options.sourceDateEpoch);
+  const nativePlatform = await enginePlatform();
+  const native = options.nativeTargetOnly && !options.target && !options.platform;
+  const prepared = await readRelease(directoryReader(source), {
+    ...options,
+    platform: native ? nativePlatform : options.platform,
+  });
+  const { plan } = prepared;
+  const toolchain = {
+    source: patchedSource(source, prepared),
+    channel: plan.project.toolchain?.channel ?? null,
+    cacheNamespace: `rust-release-${plan.project.packageName}`,
+  };
+  return {
+    ...toolchain,
+    vendored: vendoredDependencies(toolchain),
+    plan,
+    sourceDateEpoch,
+    nativePlatform,
+  };
+}

@@ -1,0 +1,20 @@
+import { targetBinaries } from "../../src/plan/names.js";
+import type { ProjectFiles } from "../../src/plan/project-files.js";
+import { type PlanRequest, prepareRelease, type ReleasePlan } from "../../src/plan/release-plan.js";
+import { findTarget } from "../../src/plan/targets.js";
+
+/** A plan request together with the project files it is made from. */
+export interface PlanInput extends PlanRequest {
+  files: ProjectFiles;
+}
+
+/** The plan prepareRelease makes of these files for this request. */
+export function planFor({ files, ...request }: PlanInput): ReleasePlan {
+  return prepareRelease(files, request).plan;
+}
+
+/** A target's row as the stages get it from a plan: the table's facts and these binaries. */
+export function targetRow(triple: string, bins: readonly string[]) {
+  const target = findTarget(triple);
+  return { ...target, binaries: targetBinaries(target, bins) };
+}
