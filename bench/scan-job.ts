@@ -19,8 +19,8 @@ export interface ScanJob {
   rounds: number;
 }
 
-/** Milliseconds of each timed scan, by module label. */
-export type ScanTimes = Record<string, number[]>;
+/** Milliseconds of each timed scan (wall clock, and CPU time of the process), by module label. */
+export type ScanTimes = Record<string, { wall: number[]; cpu: number[] }>;
 
 const WORKER = fileURLToPath(new URL("./scan-worker.ts", import.meta.url));
 

@@ -59,9 +59,14 @@ function resumeNote(ctx: RunContext, failed: string): string {
 }
 
 /**
- * The release: plan, preflight, then build and check everything (or resume what an earlier run
- * staged), and walk the destinations in order (stage on the tag's draft, the image, TestPyPI,
- * PyPI, and make the release public last). Returns the report; throws it when anything failed.
+ * The release, in order; each step is one hop from here:
+ * 1. prepareRun (stages/run-context.ts): read the project once, parse the tag once, plan.
+ * 2. preflight (release-run.ts): credentials, the tag's commit on GitHub, build or resume.
+ * 3. releaseArtifacts: buildAll (release-build.ts: binaries, archives, wheels, sdist, image
+ *    variants, all checked), or downloadStaged (release-files.ts) when resuming.
+ * 4. walkDestinations (destinations/index.ts): stage on the tag's draft, the image, TestPyPI,
+ *    PyPI, and make the release public last.
+ * Returns the report; throws it when anything failed.
  */
 export async function release(source: Directory, options: ReleaseOptions): Promise<string> {
   const ctx = await prepareRun(source, options);
