@@ -88,7 +88,7 @@ interface OciModule {
   attachArtifactToImage(options: {
     imageName: string;
     imageDigest: string;
-    credentials: OciCredentials;
+    credentials?: OciCredentials;
     artifact: Buffer;
     mediaType: string;
     annotations: Record<string, string>;
@@ -97,7 +97,7 @@ interface OciModule {
   getImageDigest(options: {
     imageName: string;
     imageTag: string;
-    credentials: OciCredentials;
+    credentials?: OciCredentials;
     fetchOpts: OciFetchOptions;
   }): Promise<string>;
 }
