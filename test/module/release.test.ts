@@ -44,7 +44,9 @@ describe("dagger call release", () => {
       return `draft=${release?.draft} holding ${release?.assets.length ?? 0}/${STAGED.length}`;
     };
     const answers = builtAndUploaded(services, {
-      publish: (record) => seen.push(`image ${record.address}: ${draftHolds()}`),
+      publish: (record) => {
+        seen.push(`image ${record.address}: ${draftHolds()}`);
+      },
     });
     const outcome = await mod.call("release", services.args(), {
       answers: {

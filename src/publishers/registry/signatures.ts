@@ -33,6 +33,18 @@ function baseUrl(host: string): string {
   return `${local ? "http" : "https"}://${host}`;
 }
 
+/**
+ * The credentials to sign in with: none for a registry that answers `/v2/` without them (a
+ * local one), since @sigstore/oci's sign-in expects an authentication challenge.
+ */
+async function credentialsFor(access: ImageAccess): Promise<OciCredentials | undefined> {
+  if (!access.credentials) return undefined;
+  const answer = await fetch(`${baseUrl(split(access.repository).host)}/v2/`, {
+    signal: AbortSignal.timeout(FETCH.timeout),
+  }).catch(() => null);
+  return answer?.status === 200 ? undefined : access.credentials;
+}
+
 /** The index digest a tag points at (`sha256:<hex>`), from the registry. */
 export async function indexDigest(access: ImageAccess, tag: string): Promise<string> {
   const { getImageDigest } = await loadOci();
@@ -40,8 +52,7 @@ export async function indexDigest(access: ImageAccess, tag: string): Promise<str
     return await getImageDigest({
       imageName: access.repository,
       imageTag: tag,
-      // Without credentials @sigstore/oci does not sign in (a registry that needs none).
-      credentials: access.credentials ?? undefined,
+      credentials: await credentialsFor(access),
       fetchOpts: FETCH,
     });
   } catch (error) {
@@ -63,8 +74,7 @@ export async function attachBundle(
     const descriptor = await attachArtifactToImage({
       imageName: access.repository,
       imageDigest: digest,
-      // Without credentials @sigstore/oci does not sign in (a registry that needs none).
-      credentials: access.credentials ?? undefined,
+      credentials: await credentialsFor(access),
       artifact: Buffer.from(JSON.stringify(bundle)),
       mediaType: bundle.mediaType,
       annotations: {
