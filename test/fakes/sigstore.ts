@@ -372,7 +372,10 @@ export function clientTrustConfig(s: FakeSigstore): Record<string, unknown> {
       caUrls: [service(s.fulcioURL)],
       oidcUrls: [],
       rekorTlogUrls: [service(s.rekorURL)],
-      tsaUrls: [service(`${s.tsaURL}/api/v1/timestamp`)],
+      // No timestamp authority: the mock's TSA writes a GeneralizedTime with 1-2 fraction digits
+      // now and then (".12Z"), which @sigstore/core refuses ("invalid time"). Rekor's integrated
+      // time is the timestamp, as on the public-good instance.
+      tsaUrls: [],
       rekorTlogConfig: { selector: "ANY" },
       tsaConfig: { selector: "ANY" },
     },
