@@ -19,7 +19,7 @@ export interface Answers {
    * Told of each push as it happens (to check what else had happened by then); may answer the
    * index digest the registry returned (a test that pushed a real index to a local registry).
    */
-  publish?(record: PublishRecord): string | undefined | void;
+  publish?(record: PublishRecord): string | undefined;
   /** The environment an image's config sets (unanswered: what image-configs.ts knows). */
   imageEnv?(address: string): Record<string, string> | undefined;
 }

@@ -46,6 +46,7 @@ describe("dagger call release", () => {
     const answers = builtAndUploaded(services, {
       publish: (record) => {
         seen.push(`image ${record.address}: ${draftHolds()}`);
+        return undefined;
       },
     });
     const outcome = await mod.call("release", services.args(), {

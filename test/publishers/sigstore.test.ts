@@ -48,7 +48,7 @@ function instance() {
 async function signedProvenance(repository = "acme/tool") {
   const token = unsignedJwt(githubClaims({ repository }));
   const statement = provenanceStatement(SUBJECTS, buildClaims(tokenClaims(token)), [
-    "python:3.12@sha256:" + "a".repeat(64),
+    `python:3.12@sha256:${"a".repeat(64)}`,
   ]);
   return signStatement(statementBytes(statement), instance(), token);
 }
