@@ -2,6 +2,7 @@ import {
   argument,
   type Container,
   type Directory,
+  type File,
   func,
   object,
   type Secret,
@@ -12,6 +13,7 @@ import { planJson } from "./flows/plan.js";
 import { publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
 import { SOURCE_IGNORE } from "./flows/source.js";
+import { verifyRelease } from "./flows/verify.js";
 
 /**
  * Releases a Rust CLI with PyO3 bindings (or maturin "bin" wheels, or none) from containers:
@@ -213,8 +215,14 @@ export class RustRelease {
     pypiUrl?: string,
     /** Another index root instead of https://test.pypi.org. */
     testPypiUrl?: string,
+    /** Upload without PEP 740 attestations (forks, private indexes): reported as skipped. */
+    skipAttestations = false,
+    /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
+    sigstoreTrustConfig?: File,
   ): Promise<string> {
     return publishPython(this.source, {
+      skipAttestations,
+      sigstoreTrustConfig,
       ...this.flags(),
       tag,
       oidcRequestUrl,
@@ -277,8 +285,14 @@ export class RustRelease {
     registry = "ghcr.io",
     /** Build and stage anew even when the tag's release already holds this run's staged files. */
     rebuild = false,
+    /** Sign nothing (no provenance, PEP 740 or image signature): forks, private indexes. */
+    skipAttestations = false,
+    /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
+    sigstoreTrustConfig?: File,
   ): Promise<string> {
     return release(this.source, {
+      skipAttestations,
+      sigstoreTrustConfig,
       ...this.flags(),
       tag,
       commit: sha,
@@ -303,6 +317,41 @@ export class RustRelease {
       dryRun,
       registry,
       rebuild,
+    });
+  }
+
+  /** Checks a published release end to end and prints what held: `dagger call verify --tag v0.1.5 --repository owner/name`. */
+  @func({ cache: "never" })
+  async verify(
+    /** The release tag. */
+    tag: string,
+    /** owner/name on GitHub: the release, and the workflow that must have signed everything. */
+    repository: string,
+    /** A GitHub token (a draft needs one; a public release reads without, rate-limited). */
+    githubToken?: Secret,
+    /** GitHub's REST API root (GitHub Enterprise Server: https://HOST/api/v3). */
+    githubApiUrl = "https://api.github.com",
+    /** Registry user, for a private image (default: the repository owner). */
+    registryUsername?: string,
+    /** Registry password, for a private image. */
+    registryPassword?: Secret,
+    /** Another PyPI-compatible index root instead of https://pypi.org. */
+    pypiUrl?: string,
+    /** Also check the provenance on this index (e.g. https://test.pypi.org). */
+    testPypiUrl?: string,
+    /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
+    sigstoreTrustConfig?: File,
+  ): Promise<string> {
+    return verifyRelease({
+      tag,
+      repository,
+      githubToken,
+      githubApiUrl,
+      registryUsername,
+      registryPassword,
+      pypiUrl,
+      testPypiUrl,
+      sigstoreTrustConfig,
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Container, Secret } from "@dagger.io/dagger";
+import type { Container, File, Secret } from "@dagger.io/dagger";
 import { PlanError } from "../plan/errors.js";
 import {
   MANIFEST_FILE,
@@ -18,6 +18,11 @@ import {
 } from "../publishers/pypi/index.js";
 import type { RegistryLogin } from "../publishers/registry/index.js";
 import type { RunContext } from "../stages/run-context.js";
+import {
+  type AttestationOptions,
+  type AttestationSetup,
+  attestationSetup,
+} from "./attestation-setup.js";
 import type { ReleaseFiles } from "./release-files.js";
 import type { ReleaseReport } from "./report.js";
 
@@ -33,10 +38,16 @@ export interface PublishFlags {
   rebuild?: boolean;
   /** Build and check everything, publish nothing. */
   dryRun?: boolean;
+  /** Sign nothing: no provenance, PEP 740 attestations or image signature (forks, private indexes). */
+  skipAttestations?: boolean;
 }
 
 /** The credentials and endpoints of every destination. */
-export interface PublishOptions extends PublishFlags, PythonCredentials, IndexOverrides {
+export interface PublishOptions
+  extends PublishFlags,
+    PythonCredentials,
+    IndexOverrides,
+    AttestationOptions {
   githubToken?: Secret | null;
   githubApiUrl?: string;
   registryPassword?: Secret | null;
@@ -59,9 +70,23 @@ export interface ReleaseRun {
   github: GithubTarget | null;
   registry: RegistryLogin | null;
   pypi: { testPypi: PypiDestination; pypi: PypiDestination };
+  /** How this run signs; null with --skip-attestations or nothing to sign. */
+  attest: AttestationSetup | null;
+  /** --sigstore-trust-config: a private Sigstore instance (tests use a local one). */
+  trustConfig: File | null;
+  /** What destinations hand to the ones after them. */
+  signed: SignedOutputs;
   report: ReleaseReport;
   /** This runtime's scratch directory for the release's files (removed at the end). */
   dir: string;
+}
+
+/** Facts one destination learns for the ones after it. */
+export interface SignedOutputs {
+  /** The pushed image index's digest (`sha256:<hex>`), once the image destination knows it. */
+  imageDigest: string | null;
+  /** Each distribution's PEP 740 attestation (JSON text), made before the PyPI uploads. */
+  pep740: Map<string, string>;
 }
 
 /** What the destinations publish: the files, the image's variants and the staged record. */
@@ -101,7 +126,9 @@ function registryLogin(plan: ReleasePlan, options: PublishOptions): RegistryLogi
 }
 
 /** Refuses, before any work, a run that could not reach a destination it is asked to publish to. */
-function requireCredentials(run: Omit<ReleaseRun, "mode" | "report" | "dir">) {
+function requireCredentials(
+  run: Omit<ReleaseRun, "mode" | "report" | "dir" | "attest" | "signed" | "trustConfig">,
+) {
   const { plan } = run.ctx;
   const { flags } = run;
   const needsRepository = !flags.skipGithub || !flags.skipImage;
@@ -177,6 +204,25 @@ async function githubMode(
 }
 
 /**
+ * Whether the run publishes anything it signs: the staged release (SLSA provenance), the image
+ * (its signature), or distributions uploaded with trusted publishing (PEP 740; PyPI takes no
+ * attestation with an API token).
+ */
+function somethingToSign(
+  plan: ReleasePlan,
+  flags: PublishFlags,
+  pypi: ReleaseRun["pypi"],
+): boolean {
+  const indexes = flags.skipTestPypi ? [pypi.pypi] : [pypi.testPypi, pypi.pypi];
+  const trusted = indexes.some((d) => d.upload === null || d.upload.kind === "trusted publishing");
+  return (
+    (!flags.skipGithub && plan.github !== null) ||
+    (!flags.skipImage && plan.image !== null) ||
+    (!flags.skipPypi && plan.python !== null && trusted)
+  );
+}
+
+/**
  * Everything that can be known before compiling: each destination's credentials and, when
  * publishing to GitHub, the tag's commit and whether its release was already staged. Fails
  * with the flag to fix.
@@ -197,9 +243,23 @@ export async function preflight(
     pypi: pypiDestinations(options, options),
   };
   requireCredentials(run);
+  const attest = await attestationSetup(
+    somethingToSign(plan, flags, run.pypi),
+    flags.dryRun ?? false,
+    options,
+  );
   const mode: ReleaseMode =
     run.github && !flags.dryRun
       ? await githubMode(run.github, plan, flags)
       : { kind: "build", staged: "none" };
-  return { ...run, mode, report, dir };
+  const trustConfig = options.sigstoreTrustConfig ?? null;
+  return {
+    ...run,
+    attest,
+    trustConfig,
+    signed: { imageDigest: null, pep740: new Map() },
+    mode,
+    report,
+    dir,
+  };
 }

@@ -2,10 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Directory } from "@dagger.io/dagger";
+import { PROVENANCE_FILE } from "../plan/provenance.js";
 import { buildReleaseManifest } from "../plan/release-manifest.js";
+import { readReleaseAssets } from "../publishers/github/index.js";
 import { prepareRun, type RunContext, type RunOptions } from "../stages/run-context.js";
 import { noteManifest } from "./destinations/describe.js";
 import { walkDestinations } from "./destinations/index.js";
+import { attestedFiles, checkStagedProvenance } from "./destinations/provenance.js";
 import { buildAll, collect } from "./release-build.js";
 import { downloadStaged, writeManifest } from "./release-files.js";
 import {
@@ -28,6 +31,7 @@ async function releaseArtifacts(run: ReleaseRun): Promise<ReleaseArtifacts> {
   const { ctx, mode, report, dir } = run;
   if (mode.kind === "resume" && run.github) {
     const files = await downloadStaged(run.github, mode.manifest, dir);
+    await checkStagedRecord(run, { files, manifest: mode.manifest });
     report.note(
       `Resumed: ${ctx.plan.tag} was staged by an earlier run; its files were downloaded and ` +
         "verified against the manifest, and nothing was rebuilt.",
@@ -46,6 +50,20 @@ async function releaseArtifacts(run: ReleaseRun): Promise<ReleaseArtifacts> {
     );
   }
   return { files, images: built.images, manifest, manifestPath };
+}
+
+/**
+ * A resumed release's signed record, checked before anything is published: a staged
+ * provenance.sigstore.json must attest exactly the manifest's files (the image is checked once
+ * its digest is read).
+ */
+async function checkStagedRecord(
+  run: ReleaseRun,
+  staged: Pick<ReleaseArtifacts, "files" | "manifest">,
+): Promise<void> {
+  if (!run.github || run.flags.skipAttestations) return;
+  const bytes = (await readReleaseAssets(run.github, [PROVENANCE_FILE]))?.get(PROVENANCE_FILE);
+  if (bytes) checkStagedProvenance(bytes, attestedFiles(staged), "not known yet");
 }
 
 function resumeNote(ctx: RunContext, failed: string): string {

@@ -5,6 +5,10 @@ export type Outcome =
   | "published"
   | "already there"
   | "would publish"
+  | "signed"
+  | "would sign"
+  | "verified"
+  | "would verify"
   | "skipped"
   | "not applicable"
   | "failed";

@@ -1,7 +1,8 @@
 /**
- * Every container image the pipeline runs, pinned in one place, by explicit release tag. Tool
- * image digests could not be established from our machines (no registry access): pin them with
- * `docker buildx imagetools inspect <image>` when adopting.
+ * Every container image the pipeline runs, pinned in one place: by tag, and by digest where two
+ * independent public projects pin the same tag to the same index digest (our machines reach no
+ * registry, so a digest is accepted only on that evidence; docs/provenance.md lists the
+ * sources, and which digests could not be established). The provenance names each image.
  */
 export const IMAGES = {
   /** Rust, zig, cargo-zigbuild and a macOS SDK: Linux and macOS targets. */
@@ -9,7 +10,8 @@ export const IMAGES = {
   /** Rust, clang/lld, llvm-tools and cargo-xwin: the Windows MSVC target. */
   xwin: "ghcr.io/rust-cross/cargo-xwin:0.23.1",
   /** Python's standard library runs the archive, checksum and binary-check steps. */
-  python: "python:3.12.8-slim-bookworm",
+  python:
+    "python:3.12.8-slim-bookworm@sha256:2199a62885a12290dc9c5be3ca0681d367576ab7bf037da120e564723292a2f0",
   /** uv's static binary: installs maturin, runs twine, uploads with `uv publish`. */
   uv: "ghcr.io/astral-sh/uv:0.13.9",
   /**

@@ -35,6 +35,16 @@ export interface FakeGithubOptions {
   immutableOnPublish?: boolean;
   /** Tags that exist in the repository: name -> commit sha (lightweight tags). */
   tags?: Record<string, string>;
+  /** The token lacks `attestations: write`: recording an attestation gets 403. */
+  refuseAttestations?: boolean;
+}
+
+/** An attestation GitHub stored: the bundle as posted, found by each subject's digest. */
+export interface StoredAttestation {
+  id: number;
+  bundle: { dsseEnvelope: { payload: string } } & Record<string, unknown>;
+  digests: string[];
+  predicateType: string;
 }
 
 /** A one-shot answer to the next request that matches. */
@@ -88,6 +98,8 @@ export class FakeGithubApi {
   private failures: InjectedFailure[] = [];
   private uploadOutage: UploadOutage | null = null;
   private uploadCount = 0;
+  readonly attestations: StoredAttestation[] = [];
+  refuseAttestations: boolean;
 
   constructor(options: FakeGithubOptions) {
     this.token = options.token;
@@ -96,6 +108,7 @@ export class FakeGithubApi {
     this.immutableOnPublish = options.immutableOnPublish ?? false;
     this.tags = { ...options.tags };
     this.repository = new FakeRepository(options.releases ?? []);
+    this.refuseAttestations = options.refuseAttestations ?? false;
   }
 
   get apiUrl(): string {
@@ -220,6 +233,13 @@ export class FakeGithubApi {
       if (sha === undefined) return notFound();
       return { status: 200, json: { ref: `refs/tags/${name}`, object: { type: "commit", sha } } };
     }
+    const attestations = `/repos/${this.owner}/${this.repo}/attestations`;
+    if (decodeURIComponent(recorded.path).startsWith(attestations)) {
+      return this.attestationRoute(
+        recorded,
+        decodeURIComponent(recorded.path).slice(attestations.length),
+      );
+    }
     if (!recorded.path.startsWith(prefix)) return notFound();
     return this.route(recorded, recorded.path.slice(prefix.length));
   }
@@ -258,6 +278,55 @@ export class FakeGithubApi {
       return { ...page, json: page.items.map((item) => this.assetJson(release, item)) };
     }
     if (asset) return this.assetRoute(recorded, Number(asset[1]));
+    return notFound();
+  }
+
+  /**
+   * GitHub's artifact attestations API: POST a Sigstore bundle (needs `attestations: write`);
+   * GET `/sha256:<hex>` lists those with a subject of that digest, `{"attestations": [...]}`.
+   */
+  private attestationRoute(recorded: RecordedRequest, rest: string): Reply {
+    if (rest === "" && recorded.method === "POST") {
+      if (this.refuseAttestations) {
+        return {
+          status: 403,
+          json: { message: "Resource not accessible by integration", documentation_url: DOCS },
+        };
+      }
+      const bundle = (recorded.json as { bundle?: StoredAttestation["bundle"] } | null)?.bundle;
+      const payload = bundle?.dsseEnvelope?.payload;
+      if (
+        typeof bundle?.mediaType !== "string" ||
+        !bundle.mediaType.startsWith("application/vnd.dev.sigstore.bundle") ||
+        !bundle.verificationMaterial ||
+        typeof payload !== "string"
+      ) {
+        return invalid("Attestation", "invalid", "bundle");
+      }
+      const statement = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as {
+        predicateType: string;
+        subject: { digest: { sha256: string } }[];
+      };
+      const id = this.attestations.length + 1;
+      this.attestations.push({
+        id,
+        bundle,
+        predicateType: statement.predicateType,
+        digests: statement.subject.map((subject) => `sha256:${subject.digest.sha256}`),
+      });
+      return { status: 201, json: { id } };
+    }
+    const digest = /^\/(sha256:[0-9a-f]{64})$/.exec(rest)?.[1];
+    if (digest && recorded.method === "GET") {
+      const found = this.attestations.filter((a) => a.digests.includes(digest));
+      if (found.length === 0) return notFound();
+      return {
+        status: 200,
+        json: {
+          attestations: found.map((a) => ({ bundle: a.bundle, repository_id: 4242 })),
+        },
+      };
+    }
     return notFound();
   }
 

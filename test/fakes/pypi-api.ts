@@ -31,6 +31,10 @@ export interface FakePublisher {
 export interface FakeFile {
   filename: string;
   sha256: string;
+  /** The PEP 740 attestations uploaded with it (PyPI keeps them as the file's provenance). */
+  attestations?: unknown[];
+  /** The trusted publisher that uploaded it, as the integrity API reports it. */
+  publisher?: FakePublisher;
 }
 
 export interface FakeRelease {
@@ -93,6 +97,14 @@ export class FakePackageIndex extends LocalJsonServer {
     if (request.method === "POST" && request.path === "/_/oidc/mint-token") {
       return this.mint(request.body);
     }
+    const integrity = /^\/integrity\/([^/]+)\/([^/]+)\/([^/]+)\/provenance$/.exec(request.path);
+    if (request.method === "GET" && integrity) {
+      return this.provenance(
+        decodeURIComponent(integrity[1] ?? ""),
+        decodeURIComponent(integrity[2] ?? ""),
+        decodeURIComponent(integrity[3] ?? ""),
+      );
+    }
     const release = /^\/pypi\/([^/]+)\/([^/]+)\/json$/.exec(request.path);
     if (request.method === "GET" && release) {
       return this.releaseJson(
@@ -135,6 +147,33 @@ export class FakePackageIndex extends LocalJsonServer {
       (environment === "" ||
         String(claims.environment ?? "").toLowerCase() === environment.toLowerCase())
     );
+  }
+
+  /** PyPI's integrity API: a file's PEP 740 provenance, 404 when it was uploaded without. */
+  private provenance(project: string, version: string, filename: string): Reply {
+    const file = this.releases
+      .find((r) => normalized(r.project) === normalized(project) && r.version === version)
+      ?.files.find((f) => f.filename === filename);
+    if (!file?.attestations?.length || !file.publisher) {
+      return { status: 404, json: { message: `No provenance available for ${filename}` } };
+    }
+    return {
+      status: 200,
+      json: {
+        version: 1,
+        attestation_bundles: [
+          {
+            publisher: {
+              kind: "GitHub",
+              repository: file.publisher.repository,
+              workflow: file.publisher.workflowFile,
+              environment: file.publisher.environment ?? null,
+            },
+            attestations: file.attestations,
+          },
+        ],
+      },
+    };
   }
 
   private releaseJson(project: string, version: string): Reply {
@@ -180,6 +219,11 @@ export class FakeGithubOidc extends LocalJsonServer {
 
   constructor(private readonly options: FakeGithubOidcOptions) {
     super();
+  }
+
+  /** The claims of the tokens it issues from now on (a test may change them). */
+  get claims(): Record<string, unknown> {
+    return this.options.claims;
   }
 
   /** What ACTIONS_ID_TOKEN_REQUEST_URL holds on a runner: it already has a query. */

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { FakeEngine, type Invocation, type InvocationResult } from "./engine.js";
 import type { Answers } from "./evaluator.js";
 import type { RecordedModel } from "./model.js";
@@ -19,7 +19,8 @@ export type ArgValue =
   | null
   | string[]
   | { secret: string; plaintext: string }
-  | { directory: string };
+  | { directory: string }
+  | { file: string };
 
 /** `--token env://NAME` with NAME holding `plaintext`. */
 export function secretArg(name: string, plaintext: string): ArgValue {
@@ -29,6 +30,11 @@ export function secretArg(name: string, plaintext: string): ArgValue {
 /** `--source ./path`: a directory of this machine, relative to the repository root. */
 export function directoryArg(path: string): ArgValue {
   return { directory: path };
+}
+
+/** `--trust-config file://path`: a file of this machine (an absolute path, or the repository's). */
+export function fileArg(path: string): ArgValue {
+  return { file: path };
 }
 
 export interface CallOutcome {
@@ -169,6 +175,11 @@ export class ModuleUnderTest {
   private encode(value: ArgValue, ignore: string[] = []): unknown {
     if (value !== null && typeof value === "object" && !Array.isArray(value)) {
       if ("secret" in value) return this.engine.secret(value.secret, value.plaintext).id;
+      if ("file" in value) {
+        const abs = resolve(REPO_ROOT, value.file);
+        const dir = this.engine.hostDirectory(dirname(abs), dirname(value.file));
+        return this.engine.store.make(dir, "file", { path: basename(abs) }, "File").id;
+      }
       const abs = resolve(REPO_ROOT, value.directory);
       return this.engine.hostDirectory(abs, value.directory, ignore).id;
     }

@@ -343,10 +343,11 @@ export class FakeEngine {
           registryAuth: this.evaluator.container(node).registryAuth,
           digest,
         };
+        const answered = this.answers.publish?.(record);
+        if (typeof answered === "string") record.digest = answered;
         this.model.publishes.push(record);
-        this.answers.publish?.(record);
-        this.registry.images.set(address, { digest, variants: summaries });
-        return `${address}@${digest}`;
+        this.registry.images.set(address, { digest: record.digest, variants: summaries });
+        return `${address}@${record.digest}`;
       },
     },
     File: {

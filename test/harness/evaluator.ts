@@ -15,8 +15,11 @@ export interface Answers {
   file?(request: ProducedFile): string | Buffer | undefined;
   /** The names in a directory a command produced (unanswered: empty). */
   entries?(request: ProducedFile): string[] | undefined;
-  /** Told of each push as it happens (to check what else had happened by then). */
-  publish?(record: PublishRecord): void;
+  /**
+   * Told of each push as it happens (to check what else had happened by then); may answer the
+   * index digest the registry returned (a test that pushed a real index to a local registry).
+   */
+  publish?(record: PublishRecord): string | undefined;
   /** The environment an image's config sets (unanswered: what image-configs.ts knows). */
   imageEnv?(address: string): Record<string, string> | undefined;
 }

@@ -205,6 +205,8 @@ describe("dagger call publish-python", () => {
       oidcRequestToken: secretArg("ACTIONS_ID_TOKEN_REQUEST_TOKEN", RUNNER_TOKEN),
       testPypiUrl: testPypi.url,
       pypiUrl: pypi.url,
+      // No Sigstore runs here: signing is tested in release-provenance.test.ts.
+      skipAttestations: true,
     };
   }
 

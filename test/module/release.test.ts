@@ -44,7 +44,10 @@ describe("dagger call release", () => {
       return `draft=${release?.draft} holding ${release?.assets.length ?? 0}/${STAGED.length}`;
     };
     const answers = builtAndUploaded(services, {
-      publish: (record) => seen.push(`image ${record.address}: ${draftHolds()}`),
+      publish: (record) => {
+        seen.push(`image ${record.address}: ${draftHolds()}`);
+        return undefined;
+      },
     });
     const outcome = await mod.call("release", services.args(), {
       answers: {

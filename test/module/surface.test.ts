@@ -99,6 +99,8 @@ describe("the module's CLI surface", () => {
           "--dry-run Boolean = false",
           "--pypi-url String?",
           "--test-pypi-url String?",
+          "--skip-attestations Boolean = false",
+          "--sigstore-trust-config File?",
         ],
       },
       release: {
@@ -127,6 +129,22 @@ describe("the module's CLI surface", () => {
           "--dry-run Boolean = false",
           '--registry String = "ghcr.io"',
           "--rebuild Boolean = false",
+          "--skip-attestations Boolean = false",
+          "--sigstore-trust-config File?",
+        ],
+      },
+      verify: {
+        returns: "String",
+        flags: [
+          "--tag String",
+          "--repository String",
+          "--github-token Secret?",
+          '--github-api-url String = "https://api.github.com"',
+          "--registry-username String?",
+          "--registry-password Secret?",
+          "--pypi-url String?",
+          "--test-pypi-url String?",
+          "--sigstore-trust-config File?",
         ],
       },
     });
@@ -136,6 +154,7 @@ describe("the module's CLI surface", () => {
       "publish-image",
       "publish-python",
       "release",
+      "verify",
     ]);
     for (const fn of main?.functions ?? []) {
       expect(fn.description, fn.name).not.toBe("");

@@ -1,11 +1,20 @@
 import { createHash } from "node:crypto";
-import { posix } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
 import { wheelName } from "../../src/plan/names.js";
 import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
 import { FakeGithubApi, type SeedRelease } from "../fakes/github-api.js";
+import { type LocalRegistry, pushTestIndex, startRegistry } from "../fakes/oci-registry.js";
 import { FakeGithubOidc, FakePackageIndex, type FakePublisher } from "../fakes/pypi-api.js";
-import { type ArgValue, secretArg } from "../harness/dagger-call.js";
+import {
+  clientTrustConfig,
+  type FakeSigstore,
+  githubClaims,
+  startFakeSigstore,
+} from "../fakes/sigstore.js";
+import { type ArgValue, fileArg, secretArg } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
 
@@ -16,11 +25,8 @@ export const GITHUB_TOKEN = "ghs_ReleaseTokenSECRET";
 export const RUNNER_TOKEN = "runner-request-token-SECRET";
 export const REPOSITORY = "octo/sample-usage";
 export const PUBLISHER: FakePublisher = { repository: REPOSITORY, workflowFile: "release.yml" };
-const CLAIMS = {
-  repository: REPOSITORY,
-  ref: `refs/tags/${TAG}`,
-  job_workflow_ref: `${REPOSITORY}/.github/workflows/release.yml@refs/tags/${TAG}`,
-};
+/** The claims of the runner's OIDC tokens: a tag push of release.yml in a public repository. */
+export const CLAIMS = githubClaims({ repository: REPOSITORY, ref: `refs/tags/${TAG}`, sha: SHA });
 
 export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
 export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
@@ -34,6 +40,8 @@ export const STAGED = [...ASSETS, ...WHEELS, SDIST, MANIFEST].sort();
 export const IMAGE_REFS = ["v0.1.5", "v0.1", "v0", "sha-0123456"].map(
   (t) => `ghcr.io/octo/sample-usage:${t}`,
 );
+
+export { secretArg } from "../harness/dagger-call.js";
 
 export const isUvPublish = (e: ExecRecord) => e.argv[0] === "uv" && e.argv[1] === "publish";
 export { isBinaryCheck as isCheckBinary } from "./execs.js";
@@ -100,18 +108,72 @@ export class ReleaseServices {
     return this;
   }
 
+  sigstore: FakeSigstore | null = null;
+  registry: LocalRegistry | null = null;
+  private scratch = "";
+
+  /** A local Sigstore (with its trust config as a file) and a local OCI registry for signing. */
+  async attesting(): Promise<this> {
+    [this.sigstore, this.registry] = await Promise.all([startFakeSigstore(), startRegistry()]);
+    this.scratch = mkdtempSync(join(tmpdir(), "release-scenario-"));
+    writeFileSync(this.trustConfigPath, JSON.stringify(clientTrustConfig(this.sigstore)));
+    return this;
+  }
+
+  get trustConfigPath(): string {
+    return join(this.scratch, "trust_config.json");
+  }
+
+  /** The image repository in the local registry, as the plan names it. */
+  get imageRepository(): string {
+    return `${this.registry?.host}/octo/sample-usage`;
+  }
+
+  /**
+   * What the engine's push will do to the local registry, done ahead (the harness answers
+   * synchronously): one real two-platform index under every tag of the release; the publish
+   * answers with its digest.
+   */
+  async pushImage(): Promise<string> {
+    if (!this.registry) throw new Error("no local registry: call attesting()");
+    for (const ref of IMAGE_REFS) {
+      const tag = ref.slice(ref.lastIndexOf(":") + 1);
+      this.pushed = await pushTestIndex(this.registry.base, "octo/sample-usage", tag);
+    }
+    return this.pushed as string;
+  }
+  private pushed: string | null = null;
+
+  /** The digest of the index pushImage put into the local registry. */
+  get pushedDigest(): string | null {
+    return this.pushed;
+  }
+
   async stop(): Promise<void> {
     await Promise.all([
+      this.sigstore?.close(),
+      this.registry?.stop(),
       this.github.stop(),
       this.testPypi.stop(),
       this.pypi.stop(),
       this.oidc.stop(),
     ]);
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
   }
 
-  /** The flags release.yml passes, pointed at the local fakes. */
+  /**
+   * The flags release.yml passes, pointed at the local fakes. Without `attesting()` the run
+   * signs nothing (--skip-attestations): no Sigstore or registry is running then.
+   */
   args(extra: Record<string, ArgValue> = {}): Record<string, ArgValue> {
+    const signing: Record<string, ArgValue> = this.sigstore
+      ? {
+          sigstoreTrustConfig: fileArg(this.trustConfigPath),
+          registry: this.registry?.host ?? "ghcr.io",
+        }
+      : { skipAttestations: true };
     return {
+      ...signing,
       tag: TAG,
       sha: SHA,
       repository: REPOSITORY,

@@ -147,10 +147,12 @@ describe("GitHub workflows", () => {
     const release = template("release.yml");
     expect(release.on.push).toEqual({ tags: ["v*"] });
     expect(release.on).toHaveProperty("workflow_dispatch.inputs.tag");
+    // Signing needs the OIDC token (id-token) and GitHub's attestations API (attestations).
     expect(release.permissions).toEqual({
       contents: "write",
       packages: "write",
       "id-token": "write",
+      attestations: "write",
     });
     const jobs = Object.values(release.jobs);
     expect(jobs).toHaveLength(1);
@@ -171,6 +173,7 @@ describe("GitHub workflows", () => {
       ["skip-test-pypi", "SKIP_TEST_PYPI"],
       ["rebuild", "REBUILD"],
       ["replace-changed-assets", "REPLACE_CHANGED_ASSETS"],
+      ["skip-attestations", "SKIP_ATTESTATIONS"],
     ] as const) {
       expect(release.on).toHaveProperty(`workflow_dispatch.inputs.${input}.type`, "boolean");
       expect(job.env?.[variable]).toBe(expression(`inputs.${input} || false`));

@@ -64,6 +64,8 @@ export const image: Destination = {
     for (const reference of pushed) {
       const [name, digest] = reference.split("@");
       run.report.add(this.label(run), name ?? reference, "published", digest ?? "");
+      // Every reference names the same index; the provenance signs its digest.
+      run.signed.imageDigest ??= digest ?? null;
     }
   },
 };

@@ -2,7 +2,9 @@ import type { ReleaseArtifacts, ReleaseRun } from "../release-run.js";
 import { type Destination, errorMessage } from "./destination.js";
 import { githubPublic, githubStaging } from "./github.js";
 import { image } from "./image.js";
+import { provenance } from "./provenance.js";
 import { pypi, testPypi } from "./pypi.js";
+import { verification } from "./verification.js";
 
 export type { Destination } from "./destination.js";
 
@@ -13,13 +15,15 @@ export type { Destination } from "./destination.js";
 export const DESTINATIONS: readonly Destination[] = [
   githubStaging, // every file and the manifest, on the tag's draft release
   image, //         the multi-arch image, from the same checked binaries
+  provenance, //    one signed SLSA statement of every file and the image; PEP 740; image signature
   testPypi, //      the wheels and the sdist, first where mistakes cost nothing
   pypi, //          then on PyPI
+  verification, //  verify's checks on the draft: files, provenance, image signature, PyPI provenance
   githubPublic, //  draft -> public, last
 ];
 
 /** The destinations publish-python and publish-image walk on their own. */
-export const PYTHON_DESTINATIONS: readonly Destination[] = [testPypi, pypi];
+export const PYTHON_DESTINATIONS: readonly Destination[] = [provenance, testPypi, pypi];
 
 /**
  * Walks the destinations in order: each is skipped (and says why), previewed (dry run) or

@@ -44,6 +44,7 @@ function packageIndex(
       const dist = {
         directory: dag.directory().withDirectory("/", files.directory, { include: names }),
         files: files.facts.filter((f) => names.includes(f.name)),
+        attestations: run.signed.pep740,
       };
       const published = await publishToIndex(dist, destination(run), {
         name: python.project,
@@ -54,8 +55,14 @@ function packageIndex(
       for (const file of published.alreadyThere) {
         run.report.add(label, file.name, "already there", `sha256:${file.sha256}`);
       }
+      const { upload } = destination(run);
       for (const file of published.uploaded) {
-        run.report.add(label, file.name, "published", `sha256:${file.sha256}`);
+        const attestation = file.attested
+          ? "with its PEP 740 attestation"
+          : upload?.kind === "API token"
+            ? "no attestation: PyPI takes them only with trusted publishing"
+            : "no attestation (--skip-attestations)";
+        run.report.add(label, file.name, "published", `sha256:${file.sha256}  ${attestation}`);
       }
     },
   };

@@ -32,6 +32,21 @@ export interface Release {
   assets: RemoteAsset[];
 }
 
+/** A Sigstore bundle as GitHub's attestations API takes it (the JSON @sigstore/bundle writes). */
+export type AttestationBundle = {
+  mediaType?: string;
+  verificationMaterial?: { [key: string]: unknown };
+  dsseEnvelope?: { [key: string]: unknown };
+};
+
+/** One attestation GitHub holds for a digest. */
+export interface StoredAttestation {
+  bundle?: AttestationBundle | null;
+  repository_id?: number;
+  /** Newer API versions serve the bundle here instead (snappy protobuf-JSON). */
+  bundle_url?: string;
+}
+
 type RepositoryParams = { owner: string; repo: string };
 
 /** One REST endpoint method of `octokit.rest`: its parameters besides `owner` and `repo`. */
@@ -113,6 +128,13 @@ export interface GithubClient {
         unknown
       >;
       deleteReleaseAsset: Endpoint<{ asset_id: number }, unknown>;
+      /** Records a Sigstore bundle (needs `permissions: attestations: write`). */
+      createAttestation: Endpoint<{ bundle: AttestationBundle }, { id?: number }>;
+      /** The attestations whose statement has a subject with this digest (`sha256:<hex>`). */
+      listAttestations: Endpoint<
+        { subject_digest: string; per_page: number },
+        { attestations?: StoredAttestation[] }
+      >;
     };
     git: {
       getRef: Endpoint<{ ref: string }, { object: { type: string; sha: string } }>;

@@ -14,6 +14,8 @@ export interface GithubClientOptions {
    * machine's loopback interface (a local stand-in, not GitHub): 1.
    */
   waitUnitMs?: number;
+  /** Read public data without a token (`verify` of a published release). */
+  anonymous?: boolean;
   /** Where warnings go (rate limits, fallbacks); default stderr. They never contain the token. */
   warn?: (message: string) => void;
 }
@@ -43,10 +45,12 @@ export async function createGithubClient(options: GithubClientOptions): Promise<
       return retrying;
     };
   const token = await options.token();
-  if (token.trim() === "") throw new GithubPublishError("The GitHub token is empty.");
+  if (token.trim() === "" && !options.anonymous) {
+    throw new GithubPublishError("The GitHub token is empty.");
+  }
   const octokit = await loadOctokit();
   return new octokit.ReleaseOctokit({
-    auth: token,
+    ...(token.trim() === "" ? {} : { auth: token }),
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
     userAgent: "rust-release-dagger-module",
     // Octokit logs every failed request as an error, expected 404s included (a draft is looked up

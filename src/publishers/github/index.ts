@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Release, RemoteAsset } from "./api.js";
+import type { AttestationBundle, Release, RemoteAsset, StoredAttestation } from "./api.js";
+import { attestationsFor, recordAttestation } from "./attestations.js";
 import { createGithubClient, type GithubClientOptions } from "./client.js";
 import { GithubPublishError, type RepositoryRef, repositoryLabel } from "./errors.js";
 import { describeLocalAssets, type LocalAsset, type ReleaseAsset } from "./local-assets.js";
@@ -18,6 +19,7 @@ import {
 import { createDraftRelease, findReleaseForTag, publishDraft } from "./release-records.js";
 import { tagCommit } from "./tags.js";
 
+export type { AttestationBundle, StoredAttestation } from "./api.js";
 export { GithubPublishError } from "./errors.js";
 export type { ReleaseAsset } from "./local-assets.js";
 export type { AssetStatus } from "./release-assets.js";
@@ -326,6 +328,43 @@ export async function downloadReleaseAssets(
     paths[name] = path;
   }
   return paths;
+}
+
+/**
+ * The named assets the tag's release holds (uploaded whole), as bytes; absent ones are left out.
+ * Null when there is no release for the tag.
+ */
+export async function readReleaseAssets(
+  target: GithubTarget,
+  names: readonly string[],
+): Promise<Map<string, Buffer> | null> {
+  const session = await openSession(target);
+  const release = await findReleaseForTag(session, target.tag);
+  if (release === null) return null;
+  const remotes = await listAssets(session, release);
+  const found = new Map<string, Buffer>();
+  for (const name of names) {
+    const remote = remotes.find((r) => r.name === name && r.state === "uploaded");
+    if (remote) found.set(name, await downloadAsset(session, remote));
+  }
+  return found;
+}
+
+/** Records a Sigstore bundle through GitHub's attestations API, once per statement. */
+export async function recordGithubAttestation(
+  target: GithubTarget,
+  bundle: AttestationBundle,
+  lookupSha256: string,
+): Promise<"recorded" | "already there"> {
+  return recordAttestation(await openSession(target), bundle, lookupSha256);
+}
+
+/** What GitHub's attestations API holds for a digest (what `gh attestation verify` reads). */
+export async function githubAttestations(
+  target: GithubTarget,
+  sha256: string,
+): Promise<StoredAttestation[]> {
+  return attestationsFor(await openSession(target), sha256);
 }
 
 function outcome(existing: Release | null, wroteAssets: boolean): ReleaseOutcome {

@@ -24,7 +24,7 @@ export type RateLimitHandler = (
 
 /** The constructor options this module passes, the plugins' `retry` and `throttle` included. */
 export interface OctokitOptions<Queue> {
-  auth: string;
+  auth?: string;
   baseUrl: string;
   userAgent: string;
   log: Record<"debug" | "info" | "warn" | "error", (message: string) => void>;

@@ -87,6 +87,11 @@ export function requireUpload({ index, upload, tokenFlag }: PypiDestination): vo
 export interface UploadableDist {
   directory: Directory;
   files: { name: string; sha256: string }[];
+  /**
+   * PEP 740 attestations (JSON) by distribution name, uploaded beside their files when the
+   * index takes them: with trusted publishing only (PyPI refuses them with an API token).
+   */
+  attestations?: ReadonlyMap<string, string>;
 }
 
 /** What one index holds of the release afterwards. */
@@ -94,7 +99,7 @@ export interface IndexPublication {
   /** The release's page on the index. */
   url: string;
   alreadyThere: { name: string; sha256: string }[];
-  uploaded: { name: string; sha256: string }[];
+  uploaded: { name: string; sha256: string; attested: boolean }[];
 }
 
 async function uploadSecret(destination: PypiDestination, upload: Upload): Promise<Secret> {
@@ -142,8 +147,23 @@ export async function publishToIndex(
   if (plan.upload.length === 0) return result;
 
   const token = await uploadSecret(destination, upload);
-  const publish = withUv(project, dag.container().from(IMAGES.python))
-    .withDirectory("/upload", dist.directory, { include: plan.upload })
+  // uv uploads `<dist>.publish.attestation` given beside a distribution as its attestations.
+  const attested =
+    upload.kind === "trusted publishing"
+      ? plan.upload.filter((name) => dist.attestations?.has(name))
+      : [];
+  let container = withUv(project, dag.container().from(IMAGES.python)).withDirectory(
+    "/upload",
+    dist.directory,
+    { include: plan.upload },
+  );
+  for (const name of attested) {
+    container = container.withNewFile(
+      `/upload/${name}.publish.attestation`,
+      dist.attestations?.get(name) ?? "",
+    );
+  }
+  const publish = container
     .withSecretVariable(PUBLISH_TOKEN_VARIABLE, token)
     // The engine may reuse an identical exec's result; an upload must really happen each run.
     .withEnvVariable("RUST_RELEASE_UPLOAD_RUN", new Date().toISOString())
@@ -151,7 +171,10 @@ export async function publishToIndex(
       uvPublishCommand({
         publishUrl: index.uploadUrl,
         checkUrl: index.simpleUrl,
-        files: plan.upload.map((name) => `/upload/${name}`),
+        files: [
+          ...plan.upload.map((name) => `/upload/${name}`),
+          ...attested.map((name) => `/upload/${name}.publish.attestation`),
+        ],
       }),
     );
   try {
@@ -164,5 +187,8 @@ export async function publishToIndex(
     }
     throw error;
   }
-  return { ...result, uploaded: plan.upload.map(byName) };
+  return {
+    ...result,
+    uploaded: plan.upload.map((name) => ({ ...byName(name), attested: attested.includes(name) })),
+  };
 }

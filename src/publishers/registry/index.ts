@@ -82,3 +82,14 @@ export async function alreadyPushed(
     Object.values(byPlatform).every((revision) => revision === commit),
   );
 }
+
+export {
+  type AttachedBundle,
+  attachBundle,
+  attachedBundles,
+  type ImageAccess,
+  type ImageStatement,
+  indexDigest,
+  RegistryError,
+  signImage,
+} from "./signatures.js";
