@@ -15,9 +15,9 @@ import { archiveName, CHECKSUM_FILE, targetBinaries, wheelName } from "./names.j
 import { type PatchedFiles, patchVersion } from "./patch.js";
 import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
 import { type PythonPlan, planPython } from "./python-plan.js";
-import type { ImageBase, Target } from "./target.js";
+import type { Target } from "./target.js";
 import { chooseTargets, selectTargets, type TargetSelection } from "./target-selection.js";
-import { imageVariants } from "./targets.js";
+import { type ImageVariant, imageVariants } from "./targets.js";
 import { parseTag, type ReleaseVersion, untaggedVersion } from "./version.js";
 
 /** What a call asks of the plan, besides the project's own files. */
@@ -85,7 +85,7 @@ export interface ImagePlan {
    * One image per container platform, from the binaries of the target named, on the base
    * they need (`static`: the statically linked musl binary, preferred when chosen; `cc`: glibc).
    */
-  variants: { platform: string; target: string; base: ImageBase }[];
+  variants: ImageVariant[];
   platforms: string[];
 }
 

@@ -17,6 +17,7 @@ import {
   isCompile,
   isMachoUuidStep,
   isVendor,
+  stepForTarget,
 } from "../support/execs.js";
 import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
@@ -93,15 +94,7 @@ let vendorRoot: FreshRoot;
 const builds: Build[] = [];
 
 function execFor(target: Target, predicate: (e: ExecRecord) => boolean): ExecRecord {
-  // A build names its target; every later step names the binary's path under /in/<triple>/.
-  const found = execs.find(
-    (e) =>
-      predicate(e) &&
-      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
-        e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
-  );
-  if (!found) throw new Error(`no recorded step for ${target.triple}`);
-  return found;
+  return stepForTarget(execs, target, predicate);
 }
 
 async function cleanBuild(name: string): Promise<Build> {

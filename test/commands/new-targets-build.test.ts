@@ -17,6 +17,7 @@ import {
   isCompile,
   isMaturinBuild,
   isVendor,
+  stepForTarget,
 } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
@@ -123,17 +124,6 @@ async function replay(...args: Parameters<typeof replayInFreshRoot>) {
   return result;
 }
 
-function stepFor(execs: ExecRecord[], target: Target, predicate: (e: ExecRecord) => boolean) {
-  const found = execs.find(
-    (e) =>
-      predicate(e) &&
-      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
-        e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
-  );
-  if (!found) throw new Error(`no recorded step for ${target.triple}`);
-  return found;
-}
-
 /** The vendoring step of a call, replayed into a fresh root with the shared download cache. */
 async function vendored(execs: ExecRecord[]) {
   const vendor = execs.find(isVendor) as ExecRecord;
@@ -164,7 +154,7 @@ async function buildBinaries(): Promise<void> {
   // One after another into one target directory: 2 cores, and each build uses both.
   const target = dir(join(scratch.path, "target"));
   for (const row of BUILT) {
-    const compiled = await replay(mod.engine, stepFor(execs, row, isCompile), {
+    const compiled = await replay(mod.engine, stepForTarget(execs, row, isCompile), {
       files: vendor.files,
       mounts: {
         "/vendored": vendor.mount,
@@ -174,7 +164,7 @@ async function buildBinaries(): Promise<void> {
     });
     const path = `/in/${row.triple}/release/${BIN}`;
     const bytes = readFileSync(compiled.root.path(`/out/${BIN}`));
-    const checked = await replay(mod.engine, stepFor(execs, row, isBinaryCheck), {
+    const checked = await replay(mod.engine, stepForTarget(execs, row, isBinaryCheck), {
       files: { [path]: bytes },
       root: compiled.root,
     });
@@ -182,7 +172,7 @@ async function buildBinaries(): Promise<void> {
     const copy = join(scratch.path, `${BIN}-${row.triple}`);
     writeFileSync(copy, bytes, { mode: 0o755 });
     binaries.set(row.triple, copy);
-    const archived = await replay(mod.engine, stepFor(execs, row, isArchiveStep), {
+    const archived = await replay(mod.engine, stepForTarget(execs, row, isArchiveStep), {
       files: { [path]: bytes },
     });
     const name = archiveName(BIN, row);

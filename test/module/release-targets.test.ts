@@ -188,6 +188,18 @@ describe("release --dry-run without a Linux target", () => {
   });
 });
 
+describe("a bad target list", () => {
+  test("stops the release before any container is made, naming the value", async () => {
+    const outcome = await mod.call(
+      "release",
+      { tag: TAG, sha: SHA, repository: REPOSITORY, dryRun: true },
+      { module: { targets: ["x86_64-unknown-linux-musl", "x86_64-unknown-linux-musl"] } },
+    );
+    expect(outcome.error).toBe('--targets lists "x86_64-unknown-linux-musl" twice: remove one');
+    expect(outcome.model.containers).toEqual([]);
+  });
+});
+
 describe("resuming a staged release with other targets", () => {
   test("is refused before anything is built, naming the staged targets", async () => {
     services = await new ReleaseServices({ pypiPublishers: [] }).start();

@@ -3,7 +3,7 @@ import { PlanError } from "../../src/plan/errors.js";
 import { pyo3Facts, windowsWheelFeatures } from "../../src/plan/pyo3-windows.js";
 import { parseToml } from "../../src/plan/toml.js";
 import { run } from "../example/tools.js";
-import { planFor } from "../support/plan.js";
+import { planFor, projectFiles } from "../support/plan.js";
 import { readProject, scratchDir, writeTree } from "../support/projects.js";
 import { SINGLE_PACKAGE } from "./fixtures.js";
 
@@ -122,20 +122,14 @@ describe("the Windows wheel and pyo3's import library", () => {
   });
 
   test("the release plan catches it before anything is built", () => {
-    const files = {
+    const files = projectFiles({
       cargoToml: SINGLE_PACKAGE["Cargo.toml"].replace(', "pyo3/generate-import-lib"', ""),
       cargoLock: SINGLE_PACKAGE["Cargo.lock"].replace(
         /\[\[package\]\]\nname = "python3-dll-a"[^[]*/,
         "",
       ),
       pyprojectToml: SINGLE_PACKAGE["pyproject.toml"],
-      rustToolchain: null,
-      members: {},
-      sourceFiles: ["src/main.rs"],
-      maturinManifest: null,
-      pythonPackages: [],
-      docs: [],
-    };
+    });
     expect(refusal(() => planFor({ files, tag: "v0.1.5" }))).toContain(
       "pyo3 0.23.5 (Cargo.lock) links the Windows",
     );

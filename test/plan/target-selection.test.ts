@@ -7,43 +7,32 @@ import type { PlanRequest } from "../../src/plan/release-plan.js";
 import { chooseTargets, selectTargets } from "../../src/plan/target-selection.js";
 import { DEFAULT_TARGET_TRIPLES, findTarget, TARGET_TRIPLES } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
-import { planFor } from "../support/plan.js";
+import { planFor, projectFiles } from "../support/plan.js";
 import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 
 /** The codex-usage-shaped package's files, its Cargo.toml ending in `extra`. */
 function single(extra = ""): ProjectFiles {
-  return {
+  return projectFiles({
     cargoToml: `${SINGLE_PACKAGE["Cargo.toml"]}${extra}`,
     cargoLock: SINGLE_PACKAGE["Cargo.lock"],
     pyprojectToml: SINGLE_PACKAGE["pyproject.toml"],
-    rustToolchain: null,
-    members: {},
-    sourceFiles: ["src/main.rs"],
-    maturinManifest: null,
-    pythonPackages: [],
-    docs: [],
-  };
+  });
 }
 
 /** The virtual workspace (ws-cli releases), with text added to the root and the CLI's manifest. */
 function workspace(rootExtra: string, cliExtra = ""): ProjectFiles {
-  return {
+  return projectFiles({
     cargoToml: `${WORKSPACE["Cargo.toml"]}${rootExtra}`,
     cargoLock: WORKSPACE["Cargo.lock"],
-    pyprojectToml: null,
-    rustToolchain: null,
     members: {
       "crates/cli": `${WORKSPACE["crates/cli/Cargo.toml"]}${cliExtra}`,
       "crates/core": WORKSPACE["crates/core/Cargo.toml"],
       "crates/tool": WORKSPACE["crates/tool/Cargo.toml"],
     },
     sourceFiles: ["crates/cli/src/main.rs"],
-    maturinManifest: null,
-    pythonPackages: [],
-    docs: [],
-  };
+  });
 }
 
 const LINUX_ONLY = `
