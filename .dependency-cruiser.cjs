@@ -40,7 +40,7 @@ module.exports = {
         pathNot: "^src/stages/run-context\\.ts$",
       },
       to: {
-        path: "^src/plan/(targets|manifest|packages|project-files|pyproject|python-project|pyo3-windows|patch|version|toml)\\.ts$",
+        path: "^src/plan/(targets|target-selection|release-metadata|manifest|packages|project-files|pyproject|python-project|pyo3-windows|patch|version|toml)\\.ts$",
       },
     },
     {

@@ -2,6 +2,7 @@
  * Prints the release plan for a project directory without any Dagger engine:
  *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
  *     [--image-name <name>] [--registry <host>] [--latest-on-release] [--cargo-package <name>]
+ *     [--targets <triple>,<triple>...]
  * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
  */
 import { resolve } from "node:path";
@@ -12,7 +13,7 @@ import { localSourceReader } from "./local-source.js";
 const USAGE =
   "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
   "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release] " +
-  "[--cargo-package <name>]";
+  "[--cargo-package <name>] [--targets <triple>,<triple>...]";
 
 async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -26,6 +27,8 @@ async function main(argv: string[]): Promise<string> {
       registry: { type: "string" },
       "latest-on-release": { type: "boolean", default: false },
       "cargo-package": { type: "string" },
+      // Comma-separated, as `dagger call --targets a,b` takes it; repeating the flag adds more.
+      targets: { type: "string", multiple: true },
     },
     strict: true,
   });
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<string> {
     registry: values.registry,
     latestOnRelease: values["latest-on-release"],
     cargoPackage: values["cargo-package"],
+    targets: values.targets?.flatMap((list) => list.split(",")),
   });
   return JSON.stringify(plan, null, 2);
 }

@@ -26,6 +26,7 @@ export class RustRelease {
   // Never null: the SDK cannot serialise a null field of the object's state.
   sourceDateEpoch?: number;
   cargoPackage?: string;
+  targets?: string[];
 
   constructor(
     /**
@@ -46,10 +47,17 @@ export class RustRelease {
      * only member with binaries.
      */
     cargoPackage?: string,
+    /**
+     * The targets to release, overriding `targets` in Cargo.toml's [package.metadata.rust-release],
+     * e.g. --targets x86_64-unknown-linux-gnu,x86_64-unknown-linux-musl. Default: that list, else
+     * x86_64 and aarch64 Linux (glibc), x86_64 and aarch64 macOS, x86_64 Windows.
+     */
+    targets?: string[],
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
     this.cargoPackage = cargoPackage;
+    this.targets = targets;
   }
 
   /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
@@ -76,13 +84,14 @@ export class RustRelease {
       registry,
       latestOnRelease,
       cargoPackage: this.cargoPackage,
+      targets: this.targets,
     });
   }
 
   /** Builds and checks one target's binaries: `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`. */
   @func()
   async build(
-    /** A target triple (default: the engine host's Linux target, e.g. x86_64-unknown-linux-gnu). */
+    /** Any target triple, chosen or not (default: the release's target for the engine's platform, e.g. x86_64-unknown-linux-gnu). */
     target?: string,
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
@@ -93,7 +102,7 @@ export class RustRelease {
   /** Builds one target's .tar.gz (.zip for Windows): `dagger call archive --target x86_64-pc-windows-msvc export --path ./dist`. */
   @func()
   async archive(
-    /** A target triple (default: the engine host's Linux target). */
+    /** Any target triple, chosen or not (default: the release's target for the engine's platform). */
     target?: string,
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
@@ -101,7 +110,7 @@ export class RustRelease {
     return buildArchive(this.source, { ...this.flags(), target, tag });
   }
 
-  /** Builds every target concurrently into archives plus SHA256SUMS: `dagger call release-archives --tag v0.1.5 export --path ./dist`. */
+  /** Builds every target of the release concurrently into archives plus SHA256SUMS: `dagger call release-archives --tag v0.1.5 export --path ./dist`. */
   @func()
   async releaseArchives(
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
@@ -113,7 +122,7 @@ export class RustRelease {
   /** The release image for one platform: `dagger call image --platform linux/arm64 as-tarball export --path image.tar`. */
   @func()
   async image(
-    /** linux/amd64 or linux/arm64 (default: the engine's platform). */
+    /** One of the image's platforms, e.g. linux/arm64 (default: the engine's platform). */
     platform?: string,
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
@@ -164,7 +173,7 @@ export class RustRelease {
   /** Builds and checks the wheel of one target, or of all: `dagger call wheels --target aarch64-apple-darwin export --path ./dist`. */
   @func()
   async wheels(
-    /** A target triple (default: every target). */
+    /** Any target triple, chosen or not (default: every target of the release). */
     target?: string,
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
@@ -357,6 +366,10 @@ export class RustRelease {
 
   /** The module-level flags every call passes on. */
   private flags() {
-    return { sourceDateEpoch: this.sourceDateEpoch, cargoPackage: this.cargoPackage };
+    return {
+      sourceDateEpoch: this.sourceDateEpoch,
+      cargoPackage: this.cargoPackage,
+      targets: this.targets,
+    };
   }
 }

@@ -1,18 +1,14 @@
 import type { Target } from "../plan/target.js";
 
 /**
- * The glibc floor of Linux wheels, the same as the binaries' (`buildTarget`'s `.2.17`): maturin
- * tags the wheel with it and refuses to build one that needs a newer glibc.
- */
-export const MANYLINUX = "manylinux2014";
-
-/**
  * Builds the wheel for one target into `outDir` (an abi3 extension, or the executables of a bin
  * project), run where pyproject.toml is: maturin finds the crate there, or through its
  * `manifest-path`. Features and the module name are not repeated here: maturin reads them from
  * pyproject's `[tool.maturin]`; `extraFeatures` are added to them (pyo3's import library for
  * Windows). Zig targets link through zig (`--zig`); for `*-windows-msvc` maturin drives cargo-xwin itself
- * when it runs on Linux. macOS wheels take their tag from MACOSX_DEPLOYMENT_TARGET, which the
+ * when it runs on Linux. Linux wheels take the row's policy (`--compatibility`): the manylinux
+ * of the binaries' glibc floor, or musllinux; maturin tags the wheel with it and refuses one
+ * that needs more. macOS wheels take their tag from MACOSX_DEPLOYMENT_TARGET, which the
  * toolchain container sets to `target.macosDeploymentTarget`. `--frozen`: the dependencies are
  * the vendored ones, as for the binaries.
  */
@@ -22,7 +18,8 @@ export function maturinBuildCommand(
   extraFeatures: readonly string[] = [],
 ): string[] {
   const toolchain = target.toolchain === "zig" ? ["--zig"] : [];
-  const compatibility = target.os === "linux" ? ["--compatibility", MANYLINUX] : [];
+  const compatibility =
+    target.maturinCompatibility === null ? [] : ["--compatibility", target.maturinCompatibility];
   const features = extraFeatures.length > 0 ? ["--features", extraFeatures.join(",")] : [];
   return [
     "maturin",

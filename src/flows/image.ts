@@ -10,7 +10,9 @@ import { prepareRun, type RunOptions } from "../stages/run-context.js";
 export async function singleImage(source: Directory, options: RunOptions): Promise<Container> {
   const ctx = await prepareRun(source, { ...options, nativeTargetOnly: true });
   const [target] = ctx.plan.targets;
-  if (!target?.platform) throw new PlanError("the image is built from a Linux target");
+  if (!target?.platform || !target.imageBase) {
+    throw new PlanError("the image is built from a Linux target with an image base");
+  }
   return runtimeImage(ctx, await targetBinaries(ctx, target));
 }
 
@@ -31,7 +33,9 @@ export async function publishImages(
 ): Promise<string[]> {
   const ctx = await prepareRun(source, { ...options, mainBranch: !options.tag });
   const { image, repository } = ctx.plan;
-  if (!image || !repository) throw new PlanError("publishing the image needs --repository");
+  if (!image || !repository) {
+    throw new PlanError(`there is no image to publish: ${ctx.plan.noImage ?? "no repository"}`);
+  }
   if (!options.dryRun && !options.registryPassword) {
     throw new PlanError(
       `pushing ${image.repository} needs --registry-password: for ghcr.io in GitHub Actions ` +

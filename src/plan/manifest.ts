@@ -2,6 +2,7 @@ import { PlanError } from "./errors.js";
 import { projectPackages, selectPackage } from "./packages.js";
 import type { ProjectFiles } from "./project-files.js";
 import { maturinPyproject, type PythonProject, pythonProject } from "./python-project.js";
+import { type ReleaseMetadata, readReleaseMetadata } from "./release-metadata.js";
 import { isTable, parseToml, stringAt, stringList, type Table, table } from "./toml.js";
 
 export interface ProjectManifest {
@@ -28,6 +29,8 @@ export interface ProjectManifest {
   toolchain: { file: string; channel: string | null } | null;
   /** LICENSE and README files at the source root, shipped in every archive. */
   docs: string[];
+  /** What the project sets in `[package.metadata.rust-release]` (or the workspace's). */
+  releaseMetadata: ReleaseMetadata;
 }
 
 /** The binary the archives are named after: the one named like the package, else the first. */
@@ -156,5 +159,13 @@ export function readManifest(files: ProjectFiles, options: ManifestOptions = {})
       : null,
     toolchain: toolchainChannel(files),
     docs: files.docs,
+    releaseMetadata: readReleaseMetadata(
+      {
+        file: located.manifestFile,
+        text: located.dir === "" ? files.cargoToml : (files.members[located.dir] ?? ""),
+        manifest: located.manifest,
+      },
+      { file: "Cargo.toml", text: files.cargoToml, manifest: root },
+    ),
   };
 }

@@ -78,27 +78,37 @@ export function pyo3Facts(
 }
 
 /**
- * The extra cargo features the Windows wheel is built with. A pyo3 that needs an import library
- * gets `pyo3/generate-import-lib`, which can only work when Cargo.lock already holds what it
- * pulls in (every build is --locked); otherwise the plan stops with the line to add, instead of
- * a link failure after a long build.
+ * The extra cargo features the Windows wheels are built with. A pyo3 that needs an import
+ * library gets `pyo3/generate-import-lib`, which can only work when Cargo.lock already holds
+ * what it pulls in (every build is --locked); otherwise the plan stops with the line to add,
+ * instead of a link failure after a long build. `windows` are the Windows targets the call
+ * builds, each with where it was chosen; without any, nothing is asked of pyo3.
  */
-export function windowsWheelFeatures(pyo3: Pyo3Facts | null): string[] {
+export function windowsWheelFeatures(
+  pyo3: Pyo3Facts | null,
+  windows: readonly { triple: string; chosenBy: string }[],
+): string[] {
+  if (windows.length === 0) return [];
   if (pyo3 === null || !semver.valid(pyo3.version)) return [];
   if (semver.gte(pyo3.version, RAW_DYLIB_PYO3)) return [];
+  const triples = windows.map((w) => w.triple).join(", ");
+  const chosenBy = [...new Set(windows.map((w) => w.chosenBy))].join("; ");
   const why =
-    `pyo3 ${pyo3.version} (Cargo.lock) links the Windows (x86_64-pc-windows-msvc) extension ` +
+    `pyo3 ${pyo3.version} (Cargo.lock) links the Windows (${triples}) extension ` +
     "through a python3.dll import library, which only its generate-import-lib feature makes " +
     "when cross-compiling from Linux";
+  const orLeaveOut = `(or leave Windows out of the targets: ${chosenBy})`;
   if (semver.lt(pyo3.version, IMPORT_LIB_FEATURE_SINCE)) {
     throw new PlanError(
-      `${why}; that feature needs pyo3 ${IMPORT_LIB_FEATURE_SINCE} or later: upgrade pyo3`,
+      `${why}; that feature needs pyo3 ${IMPORT_LIB_FEATURE_SINCE} or later: upgrade pyo3 ` +
+        orLeaveOut,
     );
   }
   if (!pyo3.importLibLocked) {
     throw new PlanError(
       `${why}, and it is off. Turn it on in ${pyo3.manifestFile}:\n  ${pyo3.enableLine}\n` +
-        "then run `cargo update --workspace` and commit Cargo.lock (it gains python3-dll-a).",
+        "then run `cargo update --workspace` and commit Cargo.lock (it gains python3-dll-a) " +
+        `${orLeaveOut}.`,
     );
   }
   return [IMPORT_LIB_FEATURE];

@@ -3,6 +3,7 @@ import type { ProjectManifest } from "./manifest.js";
 import { sdistName, type WheelTags } from "./names.js";
 import { windowsWheelFeatures } from "./pyo3-windows.js";
 import type { SupportedBindings } from "./python-project.js";
+import type { TargetSelection } from "./target-selection.js";
 import type { ReleaseVersion } from "./version.js";
 
 /** What the smoke test imports and runs from an installed wheel. */
@@ -28,7 +29,7 @@ export interface PythonPlan {
   bindings: SupportedBindings;
   wheelTags: WheelTags;
   features: string[];
-  /** Added for the Windows wheel (pyo3's import library before 0.29). */
+  /** Added for the Windows wheels (pyo3's import library before 0.29). */
   windowsFeatures: string[];
   moduleName: string | null;
   pythonSource: string | null;
@@ -70,25 +71,49 @@ export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
   return { importName, script: python?.scripts[0] ?? null };
 }
 
+/** Where a target of the call was chosen, for errors about it. */
+function chosenBy(selection: TargetSelection, triple: string): string {
+  return selection.choice.writtenAt[triple] ?? `--target ${triple}`;
+}
+
+/** Refuses a target for which maturin cannot build the project's kind of wheel. */
+function requireWheels(selection: TargetSelection, bindings: SupportedBindings): void {
+  for (const target of selection.targets) {
+    if (target.wheelBindings.includes(bindings)) continue;
+    throw new PlanError(
+      `${chosenBy(selection, target.triple)}: maturin cannot build a ${bindings} wheel for ` +
+        `${target.triple} (it builds ${target.wheelBindings.join(" and ") || "none"} there), ` +
+        "and the release publishes a wheel for every target: leave the target out",
+    );
+  }
+}
+
 /**
  * The Python artifacts of a release (null when the project has no maturin pyproject.toml),
- * refusing what cannot be published: a pyo3 extension that is not abi3. The wheels' names
+ * refusing what cannot be published: a pyo3 extension that is not abi3, a target maturin
+ * cannot build this kind of wheel for, a Windows target pyo3 cannot link. The wheels' names
  * are the targets' (see prepareRelease).
  */
 export function planPython(
   manifest: ProjectManifest,
   version: ReleaseVersion,
+  selection: TargetSelection,
 ): Omit<PythonPlan, "wheels"> | null {
   const python = manifest.python;
   if (!python) return null;
+  const tags = wheelTags(manifest);
+  requireWheels(selection, python.bindings);
+  const windows = selection.targets
+    .filter((t) => t.os === "windows")
+    .map((t) => ({ triple: t.triple, chosenBy: chosenBy(selection, t.triple) }));
   return {
     project: python.name,
     distName: python.distName,
     version: version.pep440,
     bindings: python.bindings,
-    wheelTags: wheelTags(manifest),
+    wheelTags: tags,
     features: python.features,
-    windowsFeatures: windowsWheelFeatures(python.pyo3),
+    windowsFeatures: windowsWheelFeatures(python.pyo3, windows),
     moduleName: python.moduleName,
     pythonSource: python.pythonSource,
     executables: python.bindings === "bin" ? manifest.bins : [],

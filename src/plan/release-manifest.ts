@@ -1,5 +1,6 @@
 import { PlanError } from "./errors.js";
 import { type ReleasePlan, repositoryName } from "./release-plan.js";
+import { TARGET_TRIPLES } from "./targets.js";
 
 /** The staged release's record, uploaded last to the draft: its presence means staging finished. */
 export const MANIFEST_FILE = "release-manifest.json";
@@ -132,11 +133,28 @@ export function parseReleaseManifest(text: string): ReleaseManifest {
   return m as ReleaseManifest;
 }
 
+/** The targets a staged manifest holds archives of, in the table's order. */
+function stagedTargets(manifest: ReleaseManifest): string[] {
+  const staged = manifest.files.flatMap((f) =>
+    f.kind === "archive" && f.target ? [f.target] : [],
+  );
+  // A triple this version does not know (a manifest from a newer one) sorts last.
+  const order = (triple: string) =>
+    TARGET_TRIPLES.includes(triple) ? TARGET_TRIPLES.indexOf(triple) : TARGET_TRIPLES.length;
+  return staged.sort((a, b) => order(a) - order(b));
+}
+
 /**
- * Whether a staged manifest is this run's release: same tag, version, project and commit. A
- * different commit is refused (the tag's release is another build); null means it matches.
+ * Whether a staged manifest is this run's release: same tag, version, project, commit and
+ * targets. A different commit is refused (the tag's release is another build), and so are
+ * other targets (resuming would publish what was staged, not what this run asks for); null
+ * means it matches.
  */
 export function manifestMismatch(manifest: ReleaseManifest, plan: ReleasePlan): string | null {
+  const staged = stagedTargets(manifest);
+  const planned = plan.targets.map((t) => t.triple);
+  const sameTargets =
+    staged.length === planned.length && planned.every((triple) => staged.includes(triple));
   const repository = plan.repository ? repositoryName(plan.repository) : null;
   const differences = [
     manifest.tag !== plan.tag && `tag ${manifest.tag}`,
@@ -146,6 +164,14 @@ export function manifestMismatch(manifest: ReleaseManifest, plan: ReleasePlan): 
       `repository ${manifest.project.repository}`,
     manifest.commit !== plan.commit?.sha && `commit ${manifest.commit}`,
   ].filter((d): d is string => typeof d === "string");
+  if (differences.length === 0 && !sameTargets) {
+    return (
+      `release ${plan.tag} on GitHub was staged for the targets ${staged.join(", ")}, but this ` +
+      `run's targets (from ${plan.targetSource}) are ${planned.join(", ")}. Release the staged ` +
+      `targets (--targets ${staged.join(",")}), or, to change them, delete the draft release ` +
+      "on GitHub and run again"
+    );
+  }
   if (differences.length === 0) return null;
   return (
     `release ${plan.tag} on GitHub was staged with ${differences.join(", ")}, but this run is ` +

@@ -16,7 +16,8 @@ import { type PatchedFiles, patchVersion } from "./patch.js";
 import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
 import { type PythonPlan, planPython } from "./python-plan.js";
 import type { Target } from "./target.js";
-import { selectTargets } from "./targets.js";
+import { chooseTargets, selectTargets, type TargetSelection } from "./target-selection.js";
+import { type ImageVariant, imageVariants } from "./targets.js";
 import { parseTag, type ReleaseVersion, untaggedVersion } from "./version.js";
 
 /** What a call asks of the plan, besides the project's own files. */
@@ -43,10 +44,17 @@ export interface PlanRequest {
    * `placeholders`) instead of leaving the image or the release unplanned.
    */
   dryRun?: boolean;
-  /** Only this target triple (`build --target`, `wheels --target`). */
+  /** `--targets`: the release's targets, instead of the project's `targets` setting. */
+  targets?: readonly string[] | null;
+  /** Only this target triple (`build --target`, `wheels --target`), chosen or not. */
   target?: string | null;
-  /** Only the Linux target of this container platform (`image --platform`). */
+  /** Only the target the image uses for this container platform (`image --platform`). */
   platform?: string | null;
+  /**
+   * The engine's platform, for a call that builds one target (`build`, `archive`, `image`)
+   * and was given neither --target nor --platform: the target the image uses for it.
+   */
+  nativePlatform?: string | null;
   /** The image is published from the main branch (`latest`, `sha-<7>`), not for a tag. */
   mainBranch?: boolean;
 }
@@ -73,8 +81,11 @@ export interface ImagePlan {
   repository: string;
   tags: string[];
   references: string[];
-  /** One image per container platform, from the binaries of the target named. */
-  variants: { platform: string; target: string }[];
+  /**
+   * One image per container platform, from the binaries of the target named, on the base
+   * they need (`static`: the statically linked musl binary, preferred when chosen; `cc`: glibc).
+   */
+  variants: ImageVariant[];
   platforms: string[];
 }
 
@@ -95,7 +106,7 @@ export interface ReleasePlan {
   tagged: boolean;
   commit: Commit | null;
   repository: Repository | null;
-  project: Omit<ProjectManifest, "python" | "versionedPackages" | "version"> & {
+  project: Omit<ProjectManifest, "python" | "versionedPackages" | "version" | "releaseMetadata"> & {
     currentVersion: string;
   };
   /** How the tag's version goes into the source; null when the build keeps Cargo.toml's. */
@@ -106,10 +117,18 @@ export interface ReleasePlan {
     pyproject: { from: string; to: string } | null;
     files: string[];
   } | null;
+  /**
+   * Where the release's targets were chosen: `--targets`, the project's `targets` setting
+   * (`Cargo.toml [package.metadata.rust-release] targets`) or `the default`.
+   */
+  targetSource: string;
+  /** What this call builds: the release's targets, or the one --target/--platform names. */
   targets: TargetPlan[];
   checksums: { file: string; covers: string[] };
   python: PythonPlan | null;
   image: ImagePlan | null;
+  /** Why the release has no image, when it has none. */
+  noImage: string | null;
   /** Values a dry run made up because they were not given; empty for a real release. */
   placeholders: string[];
   github: GithubPlan | null;
@@ -122,6 +141,24 @@ export interface PreparedRelease {
   patchedFiles: PatchedFiles;
 }
 
+/** Why a release of these targets has no image (null: it has one). */
+function noImageReason(
+  repository: Repository | null,
+  targets: readonly Target[],
+  source: string,
+): string | null {
+  if (imageVariants(targets).length > 0) {
+    return repository ? null : "no repository: pass --repository owner/name";
+  }
+  const linux = targets.filter((t) => t.os === "linux");
+  const triples = targets.map((t) => t.triple).join(", ");
+  if (linux.length === 0) {
+    return `no Linux target among the release's targets (${triples}, from ${source})`;
+  }
+  const platforms = linux.map((t) => `${t.platform} (${t.triple})`).join(", ");
+  return `no base image is pinned for the platform of its Linux targets: ${platforms}`;
+}
+
 function imagePlan(
   repository: Repository | null,
   version: ReleaseVersion,
@@ -129,9 +166,7 @@ function imagePlan(
   commit: Commit | null,
   targets: readonly TargetPlan[],
 ): ImagePlan | null {
-  const variants = targets.flatMap((t) =>
-    t.platform ? [{ platform: t.platform, target: t.triple }] : [],
-  );
+  const variants = imageVariants(targets);
   if (!repository || variants.length === 0) return null;
   const registry = parseRegistry(request.registry ?? DEFAULT_REGISTRY);
   const image = imageRepository(repository, request.imageName, registry);
@@ -152,9 +187,9 @@ function imagePlan(
 function targetPlans(
   manifest: ProjectManifest,
   python: Omit<PythonPlan, "wheels"> | null,
-  request: PlanRequest,
+  selection: TargetSelection,
 ): TargetPlan[] {
-  return selectTargets({ triple: request.target, platform: request.platform }).map((t) => ({
+  return selection.targets.map((t) => ({
     ...t,
     binaries: targetBinaries(t, manifest.bins),
     archive: archiveName(manifest.primaryBin, t),
@@ -203,10 +238,18 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
     throw new PlanError("a main-branch image has no release tag: drop --tag or publish a release");
   }
   const { commit, repository, placeholders } = identity(request, manifest);
-  const python = planPython(manifest, version);
-  const targets = targetPlans(manifest, python, request);
+  const choice = chooseTargets(request.targets, manifest.releaseMetadata.targets);
+  const selection = selectTargets(choice, request);
+  const python = planPython(manifest, version, selection);
+  const targets = targetPlans(manifest, python, selection);
   const archives = targets.map((t) => t.archive);
-  const { python: _python, versionedPackages: _versioned, version: current, ...project } = manifest;
+  const {
+    python: _python,
+    versionedPackages: _versioned,
+    version: current,
+    releaseMetadata: _metadata,
+    ...project
+  } = manifest;
   const patchedFiles = request.tag ? patchVersion(files, manifest, version) : {};
   const staticPythonVersion = manifest.python?.staticVersion ?? null;
 
@@ -226,10 +269,12 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
           files: Object.keys(patchedFiles),
         }
       : null,
+    targetSource: choice.source,
     targets,
     checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
     python: python && { ...python, wheels: targets.flatMap((t) => (t.wheel ? [t.wheel] : [])) },
     image: imagePlan(repository, version, request, commit, targets),
+    noImage: noImageReason(repository, targets, choice.source),
     placeholders,
     github: repository
       ? {

@@ -26,24 +26,27 @@ const byRef = <T extends { "bom-ref": string }>(a: T, b: T) =>
 
 /**
  * The image's SBOM (the predicate of its CycloneDX attestation): the image as the described
- * component, its base image, and every binary it holds with the crates those binaries' own
- * SBOMs list (one copy of each crate, whatever the platform).
+ * component, its base images (one per kind its platforms use: distroless cc for glibc
+ * binaries, static for musl ones), and every binary it holds with the crates those binaries'
+ * own SBOMs list (one copy of each crate, whatever the platform).
  */
 export function imageSbom(
   plan: ReleasePlan,
-  baseImage: string,
+  baseImages: readonly string[],
   binaries: readonly Bom[],
   sourceDateEpoch: number,
 ): Record<string, unknown> {
   const image = plan.image;
   const components = new Map<string, Component>();
-  const base = baseImage.split("@")[0] ?? baseImage;
-  components.set(`pkg:oci/${base}`, {
-    type: "container",
-    "bom-ref": `pkg:oci/${base}`,
-    name: base,
-    ...(baseImage.includes("@") ? { version: baseImage.split("@")[1] } : {}),
-  });
+  for (const baseImage of baseImages) {
+    const base = baseImage.split("@")[0] ?? baseImage;
+    components.set(`pkg:oci/${base}`, {
+      type: "container",
+      "bom-ref": `pkg:oci/${base}`,
+      name: base,
+      ...(baseImage.includes("@") ? { version: baseImage.split("@")[1] } : {}),
+    });
+  }
   for (const bom of binaries) {
     const binary = bom.metadata?.component;
     if (binary) components.set(binary["bom-ref"], { ...binary, type: "application" });

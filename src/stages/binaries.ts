@@ -185,15 +185,15 @@ export async function archiveDirectory(ctx: RunContext, target: TargetPlan): Pro
 
 /**
  * The checked binaries of every target the plan builds. The builds are independent values, so
- * the engine runs them concurrently; the binary of the engine's own platform is also asked for
- * its version.
+ * the engine runs them concurrently; the binaries that run on the engine's own platform (glibc
+ * and musl alike) are also asked for their version.
  */
 export async function allTargetBinaries(ctx: RunContext): Promise<TargetBinaries[]> {
   const built = await settleAll(
     ctx.plan.targets.map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
   );
-  const native = built.find((b) => b.target.platform === ctx.nativePlatform);
-  if (native) await checkReportedVersion(ctx, native);
+  const native = built.filter((b) => b.target.platform === ctx.nativePlatform);
+  await Promise.all(native.map((b) => checkReportedVersion(ctx, b)));
   return built;
 }
 

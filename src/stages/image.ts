@@ -3,18 +3,21 @@ import { imageLabels } from "../plan/image-labels.js";
 import { targetPlan } from "../plan/release-plan.js";
 import type { TargetBinaries } from "./binaries.js";
 import { settleAll } from "./exec-errors.js";
-import { IMAGES, RUNTIME_USER } from "./images.js";
+import { RUNTIME_BASES, RUNTIME_USER } from "./images.js";
 import type { RunContext } from "./run-context.js";
 
 const BIN_DIR = "/usr/local/bin";
 
 /**
  * The release image for one platform: the SAME checked Linux binaries the archives hold, copied
- * onto the pinned base. Nothing runs on the image's platform, so no emulation is involved.
+ * onto the pinned base they need (distroless `static` for a musl binary, `cc` for glibc).
+ * Nothing runs on the image's platform, so no emulation is involved.
  */
 export function runtimeImage(ctx: RunContext, built: TargetBinaries): Container {
   const { target } = built;
-  if (!target.platform) throw new Error(`${target.triple} has no container platform`);
+  if (!target.platform || !target.imageBase) {
+    throw new Error(`${target.triple} has no container platform or image base`);
+  }
   // One layer whose every entry (usr/, usr/local/, usr/local/bin/ and the binaries) carries the
   // source date, not the time of this build: withFile on the image would stamp the clock.
   const layer = built.binaries
@@ -26,7 +29,7 @@ export function runtimeImage(ctx: RunContext, built: TargetBinaries): Container 
     .withTimestamps(ctx.sourceDateEpoch);
   let image = dag
     .container({ platform: target.platform as Platform })
-    .from(IMAGES.runtime)
+    .from(RUNTIME_BASES[target.imageBase])
     .withDirectory("/", layer);
   for (const [name, value] of Object.entries(imageLabels(ctx.plan, ctx.sourceDateEpoch))) {
     image = image.withLabel(name, value);

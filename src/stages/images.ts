@@ -1,3 +1,5 @@
+import type { ImageBase } from "../plan/target.js";
+
 /**
  * Every container image the pipeline runs, pinned in one place: by tag, and by digest where two
  * independent public projects pin the same tag to the same index digest (our machines reach no
@@ -20,7 +22,19 @@ export const IMAGES = {
    */
   runtime:
     "gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f",
+  /**
+   * The release image's base for statically linked (musl) binaries: CA certificates, tzdata,
+   * the `nonroot` user, no libc. The multi-arch index digest public projects pin it by.
+   */
+  runtimeStatic:
+    "gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639",
 } as const;
+
+/** The base a target's binaries go on in the release image (see Target.imageBase). */
+export const RUNTIME_BASES: Record<ImageBase, string> = {
+  cc: IMAGES.runtime,
+  static: IMAGES.runtimeStatic,
+};
 
 /** maturin, installed with uv into the toolchain images; its version decides the wheel tags. */
 export const MATURIN_REQUIREMENT = "maturin==1.16.0";

@@ -133,7 +133,10 @@ export async function pythonDist(
     )
     .withExec(twineCheckCommand(files.map((f) => `${DIST}/${f}`)));
 
-  const smokeWheel = wheels.find((w) => w.target.platform === ctx.nativePlatform);
+  // The pinned python image runs on glibc: it installs a manylinux wheel, never a musllinux one.
+  const smokeWheel = wheels.find(
+    (w) => w.target.platform === ctx.nativePlatform && w.target.abi === "gnu",
+  );
   const smoke = smokeWheel
     ? withScripts(dag.container({ platform: ctx.nativePlatform as Platform }).from(IMAGES.python))
         .withFile(`/wheel/${smokeWheel.name}`, dist.file(smokeWheel.name))

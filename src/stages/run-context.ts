@@ -49,7 +49,10 @@ export interface RunContext extends ToolchainInput {
 /** What every function that builds takes: the plan's request and the module's flags. */
 export interface RunOptions extends PlanRequest {
   sourceDateEpoch?: number | null;
-  /** Without --target or --platform, build only the Linux target of the engine's platform. */
+  /**
+   * Without --target or --platform, build only one target: the one the image uses on the
+   * engine's platform.
+   */
   nativeTargetOnly?: boolean;
 }
 
@@ -78,10 +81,9 @@ function patchedSource(source: Directory, prepared: PreparedRelease): Directory 
 export async function prepareRun(source: Directory, options: RunOptions): Promise<RunContext> {
   const sourceDateEpoch = sourceDate(options.sourceDateEpoch);
   const nativePlatform = await enginePlatform();
-  const native = options.nativeTargetOnly && !options.target && !options.platform;
   const prepared = await readRelease(directoryReader(source), {
     ...options,
-    platform: native ? nativePlatform : options.platform,
+    nativePlatform: options.nativeTargetOnly ? nativePlatform : null,
   });
   const { plan } = prepared;
   const toolchain = {

@@ -61,7 +61,32 @@ describe("npm run plan", () => {
     ]);
   });
 
+  test("--targets takes a comma-separated list, as `dagger call --targets` does, and repeats", async () => {
+    const { code, stdout } = await npmRunPlan([
+      "--tag",
+      "v0.1.5",
+      "--targets",
+      "x86_64-unknown-linux-musl,x86_64-unknown-linux-gnu",
+      "--targets",
+      "s390x-unknown-linux-gnu",
+    ]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout);
+    expect(plan.targetSource).toBe("--targets");
+    expect(plan.targets.map((t: { triple: string }) => t.triple)).toEqual([
+      "x86_64-unknown-linux-gnu",
+      "x86_64-unknown-linux-musl",
+      "s390x-unknown-linux-gnu",
+    ]);
+    expect(plan.image.platforms).toEqual(["linux/amd64", "linux/s390x"]);
+  });
+
   test.each([
+    [
+      ["--tag", "v0.1.5", "--targets", "x86_64-unknown-linux-gnu,riscv64gc-unknown-linux-gnu"],
+      'error: --targets names "riscv64gc-unknown-linux-gnu", which this pipeline cannot build: ' +
+        "choose from x86_64-unknown-linux-gnu, ",
+    ],
     [["--tag", "v1.2"], 'error: invalid tag "v1.2": it has 2 version number(s)'],
     [
       ["--source", LAYOUTS.pureRustWorkspace, "--tag", "v1.3.0"],

@@ -84,6 +84,28 @@ describe("checkBinaryCommand on this machine's own build of the sample CLI", () 
     );
   });
 
+  test("a glibc binary is refused where a static musl one belongs, naming how it links", async () => {
+    const message = await rejection(findTarget("x86_64-unknown-linux-musl"), hostBinary);
+    expect(message).toContain(
+      "x86_64-unknown-linux-musl: expected ELF 64-bit x86_64 executable statically linked " +
+        "(no interpreter, no shared libraries), found it dynamically linked (interpreter " +
+        "/lib64/ld-linux-x86-64.so.2; needs ",
+    );
+    expect(message).toMatch(/; needs [^)]*\blibc\.so\.6\b/);
+  });
+
+  test.each([
+    ["i686-unknown-linux-gnu", "expected ELF 32-bit x86 executable"],
+    ["armv7-unknown-linux-gnueabihf", "expected ELF 32-bit armv7 EABI5 hard-float executable"],
+    ["powerpc64le-unknown-linux-gnu", "expected ELF 64-bit ppc64le ELFv2 executable"],
+    ["s390x-unknown-linux-gnu", "expected ELF 64-bit big-endian s390x executable"],
+    ["aarch64-pc-windows-msvc", "expected PE32+ aarch64 console executable"],
+  ])("is refused for the new row %s, naming what it expects", async (triple, expected) => {
+    expect(await rejection(findTarget(triple), hostBinary)).toContain(
+      `${triple}: ${expected}, found ELF 64-bit x86_64 executable\n`,
+    );
+  });
+
   test("a shared library is not taken for a PIE executable", async () => {
     // The crate's cdylib, which cargo builds with the binary; read from a private copy.
     await run("cargo", ["build", "--release", "--locked", "--lib"], {
@@ -191,6 +213,22 @@ describe("checkBinaryCommand on a synthetic PE32+ image", () => {
     expect(await rejection(LINUX_X64, exe)).toContain(
       "x86_64-unknown-linux-gnu: expected ELF 64-bit x86_64 executable, " +
         "found PE32+ x86_64 console executable\n",
+    );
+  });
+
+  test("an arm64 console PE32+ passes for Windows on Arm, as `file` also reads it", async () => {
+    const exe = await saved("arm64.exe", syntheticPe({ machine: 0xaa64 }));
+    expect((await run("file", ["-b", exe])).stdout).toMatch(
+      /^PE32\+ executable.*\(console\).*Aarch64/,
+    );
+    expect(await verdict(findTarget("aarch64-pc-windows-msvc"), exe)).toBe(
+      "ok: aarch64-pc-windows-msvc: PE32+ aarch64 console executable\n",
+    );
+    // ARM64EC (x64-compatible code on Arm) is another machine type, named as such.
+    const ec = await saved("arm64ec.exe", syntheticPe({ machine: 0xa641 }));
+    expect(await rejection(findTarget("aarch64-pc-windows-msvc"), ec)).toContain(
+      "aarch64-pc-windows-msvc: expected PE32+ aarch64 console executable, " +
+        "found PE32+ arm64ec console executable\n",
     );
   });
 

@@ -6,7 +6,7 @@ import { extractCommand } from "../../src/commands/extract.js";
 import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
 import { archiveName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
@@ -17,6 +17,7 @@ import {
   isCompile,
   isMachoUuidStep,
   isVendor,
+  stepForTarget,
 } from "../support/execs.js";
 import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
@@ -43,7 +44,7 @@ import {
 
 // Eight cold zig builds took about 150 s on 2 cores; the rest is headroom for a busy machine.
 const PIPELINE_TIMEOUT_MS = 900_000;
-const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
+const ZIG_TARGETS = DEFAULT_TARGETS.filter((target) => target.toolchain === "zig");
 const TAG = "v0.1.5";
 
 // Like the engine's cache volumes: the zig cache and cargo's downloads stay warm between runs.
@@ -93,15 +94,7 @@ let vendorRoot: FreshRoot;
 const builds: Build[] = [];
 
 function execFor(target: Target, predicate: (e: ExecRecord) => boolean): ExecRecord {
-  // A build names its target; every later step names the binary's path under /in/<triple>/.
-  const found = execs.find(
-    (e) =>
-      predicate(e) &&
-      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
-        e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
-  );
-  if (!found) throw new Error(`no recorded step for ${target.triple}`);
-  return found;
+  return stepForTarget(execs, target, predicate);
 }
 
 async function cleanBuild(name: string): Promise<Build> {
@@ -136,7 +129,7 @@ async function cleanBuild(name: string): Promise<Build> {
     build.checks.set(target.triple, checked.stdout);
     build.binaries.set(target.triple, readFileSync(checked.root.path(binaryPath)));
   }
-  for (const target of TARGETS) {
+  for (const target of DEFAULT_TARGETS) {
     const binary = build.binaries.get(target.triple);
     const archived = await replay(mod.engine, execFor(target, isArchiveStep), {
       files: binary ? { [`/in/${target.triple}/release/${BIN}${target.exeSuffix}`]: binary } : {},
@@ -229,13 +222,12 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
       ).toBe(true);
     });
 
-    test.each(TARGETS.filter((other) => other !== target).map((other) => [other.triple, other]))(
-      "is refused for %s, naming that target",
-      async (otherTriple, other) => {
-        const message = await failureOf(runArgv(checkBinaryCommand(other, binaryFile(target))));
-        expect(message).toContain(`${otherTriple}: expected `);
-      },
-    );
+    test.each(
+      DEFAULT_TARGETS.filter((other) => other !== target).map((other) => [other.triple, other]),
+    )("is refused for %s, naming that target", async (otherTriple, other) => {
+      const message = await failureOf(runArgv(checkBinaryCommand(other, binaryFile(target))));
+      expect(message).toContain(`${otherTriple}: expected `);
+    });
   },
 );
 
@@ -259,7 +251,7 @@ describe("the archives and SHA256SUMS, replayed", () => {
   test("two clean builds give byte-identical archives and checksum files", () => {
     const [a, b] = builds;
     expect([...(a?.archives.keys() ?? [])].sort()).toEqual(
-      TARGETS.map((t) => archiveName(BIN, t)).sort(),
+      DEFAULT_TARGETS.map((t) => archiveName(BIN, t)).sort(),
     );
     for (const [name, bytes] of a?.archives ?? []) {
       expect(bytes.equals(b?.archives.get(name) as Buffer), name).toBe(true);
@@ -273,7 +265,7 @@ describe("the archives and SHA256SUMS, replayed", () => {
     for (const [name, bytes] of builds[0]?.archives ?? []) writeFileSync(join(dir, name), bytes);
     writeFileSync(join(dir, "SHA256SUMS"), builds[0]?.checksums ?? "");
     const { stdout } = await run("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir });
-    expect(stdout.trim().split("\n")).toHaveLength(TARGETS.length);
+    expect(stdout.trim().split("\n")).toHaveLength(DEFAULT_TARGETS.length);
   });
 
   test("the Linux x86_64 archive holds the binary, which runs here and prints the tag's version", async () => {
@@ -288,7 +280,7 @@ describe("the archives and SHA256SUMS, replayed", () => {
   });
 
   test("a resumed release gets each binary back out of its archive, byte for byte", async () => {
-    for (const target of TARGETS) {
+    for (const target of DEFAULT_TARGETS) {
       const name = archiveName(BIN, target);
       const binary = `${BIN}${target.exeSuffix}`;
       const root = freshRoot();

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
 import type { Target } from "../../src/plan/target.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
@@ -30,7 +30,7 @@ import { EXAMPLE_DIR, failureOf, runArgv } from "./sample-binaries.js";
 const TIMEOUT_MS = 300_000;
 const TAG = "v0.5.0-rc.1";
 const HOST = findTarget("x86_64-unknown-linux-gnu");
-const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
+const ZIG_TARGETS = DEFAULT_TARGETS.filter((target) => target.toolchain === "zig");
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
 
 interface LayoutCase {

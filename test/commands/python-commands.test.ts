@@ -31,6 +31,14 @@ describe("maturinBuildCommand", () => {
     ["aarch64-apple-darwin", ["--zig"]],
     // maturin picks cargo-xwin by itself for msvc on Linux; zig cannot link against the MSVC CRT.
     ["x86_64-pc-windows-msvc", []],
+    ["aarch64-pc-windows-msvc", []],
+    // musllinux wheels, and ppc64le at the glibc floor zig can give it.
+    ["x86_64-unknown-linux-musl", ["--zig", "--compatibility", "musllinux_1_2"]],
+    ["aarch64-unknown-linux-musl", ["--zig", "--compatibility", "musllinux_1_2"]],
+    ["armv7-unknown-linux-gnueabihf", ["--zig", "--compatibility", "manylinux2014"]],
+    ["i686-unknown-linux-gnu", ["--zig", "--compatibility", "manylinux2014"]],
+    ["powerpc64le-unknown-linux-gnu", ["--zig", "--compatibility", "manylinux_2_34"]],
+    ["s390x-unknown-linux-gnu", ["--zig", "--compatibility", "manylinux2014"]],
   ])("%s", (triple, toolchainArgs) => {
     expect(maturinBuildCommand(findTarget(triple), "/dist/wheels")).toEqual([
       "maturin",

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
 import { wheelName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
@@ -26,7 +26,7 @@ import { EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
 const WHEELS_TIMEOUT_MS = 900_000;
 const TAG = "v0.1.5";
 const ABI3_CP38 = { python: "cp38", abi: "abi3" };
-const ZIG_TARGETS = TARGETS.filter((target) => target.toolchain === "zig");
+const ZIG_TARGETS = DEFAULT_TARGETS.filter((target) => target.toolchain === "zig");
 const REPRODUCED = findTarget("x86_64-unknown-linux-gnu");
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
 

@@ -5,7 +5,7 @@ import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
 import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { targetBinaries } from "../../src/plan/names.js";
-import { findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
 import { IMAGES } from "../../src/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
@@ -49,6 +49,7 @@ function versionAnswer(version: string) {
 }
 
 describe("dagger call build --target <triple>", () => {
+  // Every row of the table, chosen by the project or not: the sample chooses none.
   test.each(TARGETS.map((t) => [t.triple]))(
     "%s: image, argv, environment, caches, check",
     async (triple) => {
@@ -81,8 +82,12 @@ describe("dagger call build --target <triple>", () => {
       // SDKROOT is the image's own, never a copy of its path.
       expect(build.env.SDKROOT).toBe(imageEnvironment(buildImage).SDKROOT);
       expect(build.env.MACOSX_DEPLOYMENT_TARGET).toBe(target.macosDeploymentTarget ?? undefined);
-      expect(build.env.CARGO_TARGET_X86_64_PC_WINDOWS_MSVC_RUSTFLAGS).toBe(
+      const rustflags = `CARGO_TARGET_${triple.toUpperCase().replaceAll("-", "_")}_RUSTFLAGS`;
+      expect(build.env[rustflags]).toBe(
         target.os === "windows" ? "-C link-arg=/Brepro" : undefined,
+      );
+      expect(Object.keys(build.env).filter((name) => name.endsWith("_RUSTFLAGS"))).toEqual(
+        target.os === "windows" ? [rustflags] : [],
       );
       const mounts = Object.fromEntries(
         Object.entries(build.mounts).map(([path, m]) => [
@@ -127,9 +132,10 @@ describe("dagger call build --target <triple>", () => {
       expect(check[0]?.argv).toEqual(checkBinaryCommand(target, path));
       expect(check[0]?.image).toBe(IMAGES.python);
 
+      // Run where the engine runs it natively: glibc and static musl x86_64 builds.
       const version = execs.filter((e) => e.argv[1] === "--version");
       expect(version.map((e) => e.platform)).toEqual(
-        triple === "x86_64-unknown-linux-gnu" ? ["linux/amd64"] : [],
+        target.platform === "linux/amd64" ? ["linux/amd64"] : [],
       );
 
       expect(outcome.returned?.kind).toBe("Directory");
@@ -154,6 +160,35 @@ describe("dagger call build --target <triple>", () => {
     } finally {
       mod.engine.defaultPlatform = "linux/amd64";
     }
+  });
+
+  test("without --target, a project that releases static musl builds gets its musl one", async () => {
+    const outcome = await mod.call(
+      "build",
+      {},
+      {
+        module: { targets: ["x86_64-unknown-linux-gnu", "x86_64-unknown-linux-musl"] },
+        answers: { exec: versionAnswer("0.1.0") },
+      },
+    );
+    expect(outcome.error).toBeUndefined();
+    const cargo = outcome.model.execs.filter(isCargo);
+    expect(cargo.map((e) => flagValue(e, "--target"))).toEqual(["x86_64-unknown-linux-musl"]);
+    expect(outcome.model.execs.filter(isCheck).map((e) => scriptSpec(e).abi)).toEqual(["musl"]);
+  });
+
+  test("without --target, a project with no target for the engine's platform is told to name one", async () => {
+    const outcome = await mod.call(
+      "build",
+      {},
+      { module: { targets: ["aarch64-apple-darwin", "x86_64-pc-windows-msvc"] } },
+    );
+    expect(outcome.error).toBe(
+      'unsupported platform "linux/amd64" (the engine\'s platform, which one-target calls build ' +
+        "without --target or --platform): this release's image is built for no platform, from " +
+        "its Linux targets (--targets)",
+    );
+    expect(outcome.model.containers).toEqual([]);
   });
 
   test("an unknown target fails with the valid ones and creates no container", async () => {
@@ -364,11 +399,14 @@ describe("archives", () => {
       );
       expect(outcome.error).toBeUndefined();
       expect(exported(outcome, "all")).toEqual(
-        [...TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`), "SHA256SUMS"].sort(),
+        [
+          ...DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`),
+          "SHA256SUMS",
+        ].sort(),
       );
       const builds = outcome.model.execs.filter(isCargo);
       expect(builds.map((e) => flagValue(e, "--target")).sort()).toEqual(
-        TARGETS.map((t) => t.buildTarget).sort(),
+        DEFAULT_TARGETS.map((t) => t.buildTarget).sort(),
       );
       // Each build has only the source and the vendored dependencies (fetched once, by one
       // step) as input: no target waits for another's output.
@@ -382,7 +420,7 @@ describe("archives", () => {
       const sums = outcome.model.execs.find(isChecksumStep);
       const spec = JSON.parse(sums?.argv[2] as string) as { files: { name: string }[] };
       expect(spec.files.map((f) => f.name).sort()).toEqual(
-        TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
+        DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
       );
     } finally {
       mod.engine.latencyMs = 0;

@@ -71,7 +71,8 @@ describe("dagger call image", () => {
   test("an unsupported platform fails clearly and builds nothing", async () => {
     const outcome = await mod.call("image", { platform: "linux/riscv64" });
     expect(outcome.error).toBe(
-      'unsupported platform "linux/riscv64": the image is built for linux/amd64 and linux/arm64',
+      'unsupported platform "linux/riscv64": this release\'s image is built for linux/amd64, ' +
+        "linux/arm64, from its Linux targets (the default)",
     );
     expect(outcome.model.containers).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { IMAGES } from "../../src/stages/images.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
@@ -27,9 +27,9 @@ const HOST = findTarget("x86_64-unknown-linux-gnu");
 
 /** The wheel of each target, as a real maturin build names it (see the replay tests). */
 const WHEELS = {
-  binBindings: (t: (typeof TARGETS)[number]) =>
+  binBindings: (t: (typeof DEFAULT_TARGETS)[number]) =>
     `tracewatch_cli-0.5.0rc1-py3-none-${t.wheelPlatformTag}.whl`,
-  manifestPath: (t: (typeof TARGETS)[number]) =>
+  manifestPath: (t: (typeof DEFAULT_TARGETS)[number]) =>
     `lintkit-0.5.0rc1-py3-none-${t.wheelPlatformTag}.whl`,
 };
 const SDISTS = {
@@ -122,7 +122,7 @@ describe("bin bindings (py-spy's shape)", () => {
     // The five builds run concurrently: in no particular order.
     const builds = outcome.model.execs.filter(isMaturinBuild).map((e) => e.argv);
     expect(builds).toHaveLength(5);
-    for (const t of TARGETS) {
+    for (const t of DEFAULT_TARGETS) {
       expect(builds).toContainEqual(maturinBuildCommand(t, `/wheels/${t.triple}`));
     }
     expect(outcome.model.execs.map((e) => e.argv)).toContainEqual(maturinSdistCommand("/sdist"));
@@ -142,20 +142,20 @@ describe("bin bindings (py-spy's shape)", () => {
     const outcome = await callOn("binBindings", "release", { tag: TAG, dryRun: true });
     const compiles = outcome.model.execs.filter(isCompile).map((e) => e.argv[2]);
     expect(compiles).toHaveLength(5);
-    for (const t of TARGETS) {
+    for (const t of DEFAULT_TARGETS) {
       expect(compiles).toContainEqual(
         expect.stringContaining(`--target ${t.buildTarget} --bin twatch\n`),
       );
     }
     const report = String(outcome.value);
     expect(report).toMatch(/^Dry run: Release v0\.5\.0-rc\.1 of tracewatch /);
-    for (const t of TARGETS) {
+    for (const t of DEFAULT_TARGETS) {
       expect(report).toMatch(new RegExp(`would stage\\s+twatch-${t.triple}\\.${t.archiveFormat}`));
       expect(report).toMatch(new RegExp(`would stage\\s+${WHEELS.binBindings(t)}`));
     }
     for (const index of ["TestPyPI", "PyPI"]) {
       const section = report.split(`\n${index} (`)[1] ?? "";
-      for (const name of [...TARGETS.map(WHEELS.binBindings), SDISTS.binBindings]) {
+      for (const name of [...DEFAULT_TARGETS.map(WHEELS.binBindings), SDISTS.binBindings]) {
         expect(section).toContain(`would publish  ${name}`);
       }
     }

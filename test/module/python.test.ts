@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
 import { twineCheckCommand } from "../../src/commands/twine.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { IMAGES } from "../../src/stages/images.js";
 import { FakeGithubOidc, FakePackageIndex } from "../fakes/pypi-api.js";
 import { type ArgValue, ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
@@ -23,9 +23,9 @@ const CLAIMS = {
 };
 const PUBLISHER = { repository: REPOSITORY, workflowFile: "release.yml" };
 
-const wheelOf = (t: (typeof TARGETS)[number], version = "0.1.5") =>
+const wheelOf = (t: (typeof DEFAULT_TARGETS)[number], version = "0.1.5") =>
   `sample_usage-${version}-cp38-abi3-${t.wheelPlatformTag}.whl`;
-const WHEELS = TARGETS.map((t) => wheelOf(t));
+const WHEELS = DEFAULT_TARGETS.map((t) => wheelOf(t));
 const SDIST = "sample_usage-0.1.5.tar.gz";
 
 /** What maturin "writes", and the CLI's --version, as a real build of 0.1.5 would. */
@@ -53,7 +53,7 @@ beforeAll(() => mod.start());
 afterAll(() => mod.stop());
 
 describe("dagger call wheels / sdist / python-dist", () => {
-  test.each(TARGETS.map((t) => [t.triple]))(
+  test.each(DEFAULT_TARGETS.map((t) => [t.triple]))(
     "wheels --target %s: maturin in the target's toolchain",
     async (triple) => {
       const target = findTarget(triple);
@@ -129,7 +129,7 @@ describe("dagger call wheels / sdist / python-dist", () => {
     const spec = JSON.parse(check?.argv[2] as string);
     expect(spec.version).toBe("1.0.0rc1");
     expect(spec.wheels.map((w: { path: string }) => w.path)).toEqual(
-      TARGETS.map((t) => `/dist/${wheelOf(t, "1.0.0rc1")}`),
+      DEFAULT_TARGETS.map((t) => `/dist/${wheelOf(t, "1.0.0rc1")}`),
     );
     expect(spec.sdist).toEqual({ path: "/dist/sample_usage-1.0.0rc1.tar.gz" });
     const smoke = outcome.model.execs.filter(isSmokeTest);

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
 import { readManifest } from "../../src/plan/manifest.js";
 import { smokeSubject } from "../../src/plan/python-plan.js";
-import { TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS } from "../../src/plan/targets.js";
 import { LAYOUTS, type Layout, layoutFiles } from "../support/layouts.js";
 import { type PlanInput, planFor } from "../support/plan.js";
 import { readProject } from "../support/projects.js";
@@ -31,7 +31,7 @@ async function refusal(
   throw new Error("expected the plan to be refused");
 }
 
-const platformTags = TARGETS.map((t) => t.wheelPlatformTag);
+const platformTags = DEFAULT_TARGETS.map((t) => t.wheelPlatformTag);
 
 describe("maturin bin bindings, shaped like py-spy", () => {
   test("py3-none wheels of the executable, named after the PyPI project", async () => {
@@ -53,7 +53,7 @@ describe("maturin bin bindings, shaped like py-spy", () => {
       wheels: platformTags.map((tag) => `tracewatch_cli-0.5.0rc1-py3-none-${tag}.whl`),
     });
     expect(planned.targets.map((t) => [t.archive, t.wheel])).toEqual(
-      TARGETS.map((t, i) => [
+      DEFAULT_TARGETS.map((t, i) => [
         `twatch-${t.triple}.${t.archiveFormat}`,
         `tracewatch_cli-0.5.0rc1-py3-none-${platformTags[i]}.whl`,
       ]),
@@ -181,7 +181,7 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
     });
     expect(planned.github?.assets).toEqual([
       "SHA256SUMS",
-      ...TARGETS.map((t) => `beta-${t.triple}.${t.archiveFormat}`).sort(),
+      ...DEFAULT_TARGETS.map((t) => `beta-${t.triple}.${t.archiveFormat}`).sort(),
     ]);
   });
 

@@ -46,6 +46,7 @@ describe("readManifest", () => {
       description: null,
       license: null,
       repositoryUrl: null,
+      releaseMetadata: { targets: null },
       python: {
         name: "Codex.Usage",
         distName: "codex_usage",

@@ -90,8 +90,8 @@ describe("buildReleasePlan on the sample crate", async () => {
         "ghcr.io/octo/sample-usage:sha-0123456",
       ],
       variants: [
-        { platform: "linux/amd64", target: "x86_64-unknown-linux-gnu" },
-        { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+        { platform: "linux/amd64", target: "x86_64-unknown-linux-gnu", base: "cc" },
+        { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu", base: "cc" },
       ],
       platforms: ["linux/amd64", "linux/arm64"],
     });
@@ -263,7 +263,7 @@ describe("what a call builds: the plan without a tag, for one target, for the ma
     const plan = planFor({ files, repository: "o/r", platform: "linux/arm64" });
     expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-unknown-linux-gnu"]);
     expect(plan.image?.variants).toEqual([
-      { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu" },
+      { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu", base: "cc" },
     ]);
   });
 

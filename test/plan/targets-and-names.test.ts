@@ -7,48 +7,8 @@ import {
   parseRepository,
 } from "../../src/plan/image-tags.js";
 import { archiveName, binaryOutputPath, sdistName, wheelName } from "../../src/plan/names.js";
-import { findTarget, TARGET_TRIPLES, TARGETS, targetForPlatform } from "../../src/plan/targets.js";
+import { findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
-
-describe("the targets table", () => {
-  test("holds the five release targets, each once", () => {
-    expect(TARGET_TRIPLES).toEqual([
-      "x86_64-unknown-linux-gnu",
-      "aarch64-unknown-linux-gnu",
-      "x86_64-apple-darwin",
-      "aarch64-apple-darwin",
-      "x86_64-pc-windows-msvc",
-    ]);
-  });
-
-  test.each(TARGETS.map((t) => [t.triple, t] as const))("%s is self-consistent", (triple, t) => {
-    expect(triple.startsWith(t.arch)).toBe(true);
-    expect(t.archiveFormat).toBe(t.os === "windows" ? "zip" : "tar.gz");
-    expect(t.exeSuffix).toBe(t.os === "windows" ? ".exe" : "");
-    expect(t.toolchain).toBe(t.os === "windows" ? "xwin" : "zig");
-    // Only Linux gnu builds carry the glibc floor, and only in what zigbuild is given.
-    expect(t.buildTarget).toBe(t.os === "linux" ? `${triple}.2.17` : triple);
-    expect(t.glibcFloor).toBe(t.os === "linux" ? "2.17" : null);
-    expect(t.platform).toBe(
-      t.os === "linux" ? (t.arch === "x86_64" ? "linux/amd64" : "linux/arm64") : null,
-    );
-  });
-
-  test("an unknown target is refused with the list of valid ones", () => {
-    expect(() => findTarget("riscv64gc-unknown-linux-gnu")).toThrow(
-      'unknown target "riscv64gc-unknown-linux-gnu": choose one of x86_64-unknown-linux-gnu, ' +
-        "aarch64-unknown-linux-gnu, x86_64-apple-darwin, aarch64-apple-darwin, x86_64-pc-windows-msvc",
-    );
-    expect(findTarget("aarch64-apple-darwin").wheelPlatformTag).toBe("macosx_11_0_arm64");
-  });
-
-  test("container platforms map to the Linux targets", () => {
-    expect(targetForPlatform("linux/arm64").triple).toBe("aarch64-unknown-linux-gnu");
-    expect(() => targetForPlatform("linux/riscv64")).toThrow(
-      'unsupported platform "linux/riscv64": the image is built for linux/amd64 and linux/arm64',
-    );
-  });
-});
 
 describe("artifact names", () => {
   const linux = findTarget("x86_64-unknown-linux-gnu");
@@ -123,13 +83,6 @@ describe("image references and tags", () => {
   test.each(["abc1234", "z".repeat(40), ""])("refuses commit %j", (value) => {
     expect(() => parseCommitSha(value)).toThrow(`invalid commit sha "${value}"`);
   });
-});
-
-test("macOS deployment targets agree with the wheel tags maturin derives from them", () => {
-  for (const t of TARGETS) {
-    const tag = /^macosx_(\d+)_(\d+)_/.exec(t.wheelPlatformTag);
-    expect(t.macosDeploymentTarget).toBe(tag ? `${tag[1]}.${tag[2]}` : null);
-  }
 });
 
 test.each([

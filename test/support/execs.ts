@@ -1,4 +1,5 @@
 import { type ContainerScript, SCRIPTS_DIR } from "../../src/commands/python.js";
+import type { Target } from "../../src/plan/target.js";
 import type { ExecRecord } from "../harness/model.js";
 
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
@@ -38,4 +39,23 @@ export const isSmokeTest = (e: ExecRecord) => runsScript(e, "python_smoke.py");
 /** The JSON spec a script step was given (its last argument). */
 export function scriptSpec(e: ExecRecord): Record<string, unknown> {
   return JSON.parse(e.argv.at(-1) ?? "{}");
+}
+
+/**
+ * One target's step of a multi-target call: a build names its target, every later step the
+ * binary's path under /in/<triple>/.
+ */
+export function stepForTarget(
+  execs: readonly ExecRecord[],
+  target: Target,
+  predicate: (e: ExecRecord) => boolean,
+): ExecRecord {
+  const found = execs.find(
+    (e) =>
+      predicate(e) &&
+      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
+        e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
+  );
+  if (!found) throw new Error(`no recorded step for ${target.triple}`);
+  return found;
 }

@@ -18,3 +18,19 @@ export function targetRow(triple: string, bins: readonly string[]) {
   const target = findTarget(triple);
   return { ...target, binaries: targetBinaries(target, bins) };
 }
+
+/** Project files as the reader would give them: the manifests given, nothing else around. */
+export function projectFiles(
+  files: Pick<ProjectFiles, "cargoToml" | "cargoLock"> & Partial<ProjectFiles>,
+): ProjectFiles {
+  return {
+    pyprojectToml: null,
+    rustToolchain: null,
+    members: {},
+    sourceFiles: ["src/main.rs"],
+    maturinManifest: null,
+    pythonPackages: [],
+    docs: [],
+    ...files,
+  };
+}

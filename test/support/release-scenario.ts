@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { wheelName } from "../../src/plan/names.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { parseTag } from "../../src/plan/version.js";
 import { FakeGithubApi, type SeedRelease } from "../fakes/github-api.js";
 import { type LocalRegistry, pushTestIndex, startRegistry } from "../fakes/oci-registry.js";
@@ -28,11 +28,11 @@ export const PUBLISHER: FakePublisher = { repository: REPOSITORY, workflowFile: 
 /** The claims of the runner's OIDC tokens: a tag push of release.yml in a public repository. */
 export const CLAIMS = githubClaims({ repository: REPOSITORY, ref: `refs/tags/${TAG}`, sha: SHA });
 
-export const ARCHIVES = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
+export const ARCHIVES = DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
 export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
 /** The sample's wheels: abi3 extension modules from CPython 3.8 on. */
 const ABI3_CP38 = { python: "cp38", abi: "abi3" };
-export const WHEELS = TARGETS.map((t) => wheelName("sample_usage", "0.1.5", ABI3_CP38, t));
+export const WHEELS = DEFAULT_TARGETS.map((t) => wheelName("sample_usage", "0.1.5", ABI3_CP38, t));
 export const SDIST = "sample_usage-0.1.5.tar.gz";
 export const MANIFEST = "release-manifest.json";
 /** Everything staged on the draft: archives, checksums, wheels, sdist, and the manifest. */

@@ -18,6 +18,16 @@ async function imageFromArchives(run: ReleaseRun, artifacts: ReleaseArtifacts) {
   return imageVariants(run.ctx, built);
 }
 
+/** Which binaries each platform of the image carries, on which base, as a report note. */
+function noteVariants(run: ReleaseRun): void {
+  const variants = run.ctx.plan.image?.variants ?? [];
+  run.report.note(
+    `Image platforms: ${variants
+      .map((v) => `${v.platform} from ${v.target} (distroless ${v.base})`)
+      .join(", ")}.`,
+  );
+}
+
 /** The multi-arch image on ghcr.io (or --registry), from the release's checked binaries. */
 export const image: Destination = {
   name: "Image",
@@ -29,12 +39,13 @@ export const image: Destination = {
   skip(run) {
     if (run.flags.skipImage) return { outcome: "skipped", reason: "--skip-image" };
     if (!run.ctx.plan.image) {
-      return { outcome: "not applicable", reason: "the release has no Linux target or repository" };
+      return { outcome: "not applicable", reason: run.ctx.plan.noImage ?? "no image planned" };
     }
     return null;
   },
 
   preview(run) {
+    noteVariants(run);
     for (const reference of run.ctx.plan.image?.references ?? []) {
       run.report.add(this.label(run), reference, "would publish");
     }
@@ -45,6 +56,7 @@ export const image: Destination = {
     const login = run.registry;
     if (!plan.image || !login || !plan.commit)
       throw new Error("no image, registry login or commit");
+    noteVariants(run);
     let variants: Container[];
     if (artifacts.images === "from staged archives") {
       if (await alreadyPushed(login, plan.image, plan.commit.sha)) {

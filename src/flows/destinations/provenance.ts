@@ -34,7 +34,7 @@ import {
   signStatement,
   tokenClaims,
 } from "../../publishers/sigstore/index.js";
-import { IMAGES } from "../../stages/images.js";
+import { RUNTIME_BASES } from "../../stages/images.js";
 import { pep740Instance, provenanceInstance } from "../attestation-setup.js";
 import type { ReleaseArtifacts, ReleaseRun } from "../release-run.js";
 import type { Destination } from "./destination.js";
@@ -169,7 +169,8 @@ function imageSbomPredicate(run: ReleaseRun) {
     version: plan.version.cargo,
     purl: `pkg:cargo/${plan.project.packageName}@${plan.version.cargo}`,
   }));
-  return imageSbom(plan, IMAGES.runtime, [{ components }], run.ctx.sourceDateEpoch);
+  const bases = [...new Set((plan.image?.variants ?? []).map((v) => RUNTIME_BASES[v.base]))];
+  return imageSbom(plan, bases, [{ components }], run.ctx.sourceDateEpoch);
 }
 
 /**
