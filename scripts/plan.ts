@@ -2,8 +2,10 @@
  * Prints the release plan for a project directory without any Dagger engine:
  *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
  *     [--image-name <name>] [--registry <host>] [--latest-on-release] [--cargo-package <name>]
+ *     [--python-project <dir>]
  * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
  */
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readRelease } from "../src/plan/release-plan.js";
@@ -12,7 +14,7 @@ import { localSourceReader } from "./local-source.js";
 const USAGE =
   "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
   "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release] " +
-  "[--cargo-package <name>]";
+  "[--cargo-package <name>] [--python-project <dir>]";
 
 async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -26,11 +28,20 @@ async function main(argv: string[]): Promise<string> {
       registry: { type: "string" },
       "latest-on-release": { type: "boolean", default: false },
       "cargo-package": { type: "string" },
+      "python-project": { type: "string" },
     },
     strict: true,
   });
   if (values.tag === undefined) throw new Error(`--tag is required\n${USAGE}`);
-  const { plan } = await readRelease(localSourceReader(resolve(values.source)), {
+  const source = resolve(values.source);
+  const isDirectory = await stat(source).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (!isDirectory) {
+    throw new Error(`--source ${values.source} does not exist or is not a directory`);
+  }
+  const { plan } = await readRelease(localSourceReader(source), {
     tag: values.tag,
     commit: values.sha,
     repository: values.repository,
@@ -38,6 +49,7 @@ async function main(argv: string[]): Promise<string> {
     registry: values.registry,
     latestOnRelease: values["latest-on-release"],
     cargoPackage: values["cargo-package"],
+    pythonProject: values["python-project"],
   });
   return JSON.stringify(plan, null, 2);
 }

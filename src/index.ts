@@ -26,6 +26,7 @@ export class RustRelease {
   // Never null: the SDK cannot serialise a null field of the object's state.
   sourceDateEpoch?: number;
   cargoPackage?: string;
+  pythonProject?: string;
 
   constructor(
     /**
@@ -46,10 +47,16 @@ export class RustRelease {
      * only member with binaries.
      */
     cargoPackage?: string,
+    /**
+     * The directory (relative to the source) of the pyproject.toml maturin builds, e.g. pypi.
+     * Default: the root's, else the only maturin pyproject.toml below the root.
+     */
+    pythonProject?: string,
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
     this.cargoPackage = cargoPackage;
+    this.pythonProject = pythonProject;
   }
 
   /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
@@ -75,7 +82,7 @@ export class RustRelease {
       imageName,
       registry,
       latestOnRelease,
-      cargoPackage: this.cargoPackage,
+      ...this.flags(),
     });
   }
 
@@ -357,6 +364,10 @@ export class RustRelease {
 
   /** The module-level flags every call passes on. */
   private flags() {
-    return { sourceDateEpoch: this.sourceDateEpoch, cargoPackage: this.cargoPackage };
+    return {
+      sourceDateEpoch: this.sourceDateEpoch,
+      cargoPackage: this.cargoPackage,
+      pythonProject: this.pythonProject,
+    };
   }
 }

@@ -1,7 +1,8 @@
 import { PlanError } from "./errors.js";
 import type { ProjectManifest } from "./manifest.js";
 import { sdistName, type WheelTags } from "./names.js";
-import { windowsWheelFeatures } from "./pyo3-windows.js";
+import type { WindowsImportLibrary } from "./pyo3-windows.js";
+import type { PythonProjectFile } from "./python-location.js";
 import type { SupportedBindings } from "./python-project.js";
 import type { ReleaseVersion } from "./version.js";
 
@@ -21,6 +22,11 @@ export interface SmokeSubject {
 
 /** The Python artifacts of a release. */
 export interface PythonPlan {
+  /**
+   * The pyproject.toml maturin builds from (maturin runs in its directory, `dir`), and how it
+   * was chosen: next to Cargo.toml, named by --python-project, or found below the root.
+   */
+  pyproject: { file: string; dir: string; origin: PythonProjectFile["origin"] };
   project: string;
   distName: string;
   /** The PEP 440 version the wheels and the sdist carry. */
@@ -28,8 +34,11 @@ export interface PythonPlan {
   bindings: SupportedBindings;
   wheelTags: WheelTags;
   features: string[];
-  /** Added for the Windows wheel (pyo3's import library before 0.29). */
-  windowsFeatures: string[];
+  /**
+   * How the Windows wheel links python3.dll (pyo3 before 0.29 needs an import library); null
+   * for bin wheels and when the plan builds no Windows target.
+   */
+  windows: WindowsImportLibrary | null;
   moduleName: string | null;
   pythonSource: string | null;
   /** The binaries a bin wheel installs (every binary of the package); none for pyo3. */
@@ -78,17 +87,19 @@ export function smokeSubject(manifest: ProjectManifest): SmokeSubject {
 export function planPython(
   manifest: ProjectManifest,
   version: ReleaseVersion,
-): Omit<PythonPlan, "wheels"> | null {
+  file: PythonProjectFile | null,
+): Omit<PythonPlan, "wheels" | "windows"> | null {
   const python = manifest.python;
-  if (!python) return null;
+  if (!python || !file) return null;
+  const dir = file.file.includes("/") ? file.file.slice(0, file.file.lastIndexOf("/")) : "";
   return {
+    pyproject: { file: file.file, dir, origin: file.origin },
     project: python.name,
     distName: python.distName,
     version: version.pep440,
     bindings: python.bindings,
     wheelTags: wheelTags(manifest),
     features: python.features,
-    windowsFeatures: windowsWheelFeatures(python.pyo3),
     moduleName: python.moduleName,
     pythonSource: python.pythonSource,
     executables: python.bindings === "bin" ? manifest.bins : [],

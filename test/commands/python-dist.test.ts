@@ -81,7 +81,7 @@ describe("maturin's wheel and sdist of the sample crate, checked as the pipeline
     const source = join(root, "source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION));
+    writeTree(source, (await patchVersion(files, readManifest(files), VERSION)).files);
     const patched = await readProject(source);
     const manifest = readManifest(patched);
     if (!manifest.python?.abi3) throw new Error("the sample crate should build abi3 wheels");
@@ -311,7 +311,7 @@ describe("the Python checks of `dagger call wheels`, replayed in fresh roots on 
     const source = join(await realpath(scratch.path), "replay-source");
     copyExample(source);
     const files = await readProject(source);
-    writeTree(source, patchVersion(files, readManifest(files), VERSION));
+    writeTree(source, (await patchVersion(files, readManifest(files), VERSION)).files);
     await vendorBelow(join(source, ".."), source);
     const out = join(scratch.path, "replay-wheels");
     await runArgv(maturinBuildCommand(HOST, out), { cwd: source, env: cargoEnv });

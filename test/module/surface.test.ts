@@ -38,6 +38,7 @@ describe("the module's CLI surface", () => {
       "--source Directory = /example",
       "--source-date-epoch Int?",
       "--cargo-package String?",
+      "--python-project String?",
     ]);
     // The scanner resolved the imported constant: the engine applies exactly these patterns.
     expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);
