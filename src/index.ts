@@ -296,6 +296,8 @@ export class RustRelease {
     skipAttestations = false,
     /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
     sigstoreTrustConfig?: File,
+    /** The report as text, or as markdown for a GitHub job summary. */
+    reportFormat = "text",
   ): Promise<string> {
     return release(this.source, {
       skipAttestations,
@@ -324,6 +326,7 @@ export class RustRelease {
       dryRun,
       registry,
       rebuild,
+      reportFormat,
     });
   }
 

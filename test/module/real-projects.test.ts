@@ -131,6 +131,39 @@ describe("release --dry-run through the SDK, each project as committed", () => {
   });
 });
 
+describe("--report-format markdown", () => {
+  test("the dry run's report as a job summary: a heading, a table per destination, the outcome", async () => {
+    const plan = await planFor({ files: await readProject(LAYOUTS.pypiSubdir), tag: "v0.3.0" });
+    const outcome = await mod.call(
+      "release",
+      { tag: "v0.3.0", dryRun: true, reportFormat: "markdown" },
+      { module: { source: directoryArg(LAYOUTS.pypiSubdir) }, answers: answersFor(plan) },
+    );
+    expect(outcome.error).toBeUndefined();
+    const markdown = String(outcome.value);
+    expect(markdown.split("\n")[0]).toBe(
+      "### Dry run: Release v0.3.0 of qctl (cargo 0.3.0, python 0.3.0)",
+    );
+    expect(markdown).toContain("| outcome | file | detail |\n|---|---|---|\n");
+    expect(markdown).toMatch(
+      /\n\| would stage \| `qctl-x86_64-unknown-linux-gnu\.tar\.gz` \| [^\n]* \|\n/,
+    );
+    expect(markdown.trim().endsWith("**OK**")).toBe(true);
+  });
+
+  test("an unknown format is refused before any container", async () => {
+    const outcome = await mod.call(
+      "release",
+      { tag: "v0.3.0", dryRun: true, reportFormat: "html" },
+      { module: { source: directoryArg(LAYOUTS.pypiSubdir) } },
+    );
+    expect(outcome.error).toContain(
+      'invalid --report-format "html": give text (the default) or markdown',
+    );
+    expect(outcome.model.containers).toEqual([]);
+  });
+});
+
 describe("--python-project", () => {
   test("--python-project pypi: the same release as found", async () => {
     const { plan } = await dryRun("pypiSubdir", "v0.3.0", { pythonProject: "pypi" });

@@ -132,6 +132,7 @@ describe("the module's CLI surface", () => {
           "--rebuild Boolean = false",
           "--skip-attestations Boolean = false",
           "--sigstore-trust-config File?",
+          '--report-format String = "text"',
         ],
       },
       verify: {
