@@ -2,19 +2,21 @@
  * Prints the release plan for a project directory without any Dagger engine:
  *   npm run plan -- --source <dir> --tag <tag> [--sha <commit>] [--repository <owner/name>]
  *     [--image-name <name>] [--registry <host>] [--latest-on-release] [--cargo-package <name>]
- *     [--python-project <dir>]
+ *     [--python-project <dir>] [--write-source <dir>]
  * It builds the same JSON as `dagger call plan`; bad input exits non-zero and prints no plan.
+ * --write-source also writes the patched tree the release builds (as `dagger call source`).
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readRelease } from "../src/plan/release-plan.js";
 import { localSourceReader } from "./local-source.js";
+import { writeSource } from "./write-source.js";
 
 const USAGE =
   "usage: npm run plan -- --tag <vX.Y.Z> [--source <dir>] [--sha <commit>] " +
   "[--repository <owner/name>] [--image-name <name>] [--registry <host>] [--latest-on-release] " +
-  "[--cargo-package <name>] [--python-project <dir>]";
+  "[--cargo-package <name>] [--python-project <dir>] [--write-source <dir>]";
 
 async function main(argv: string[]): Promise<string> {
   const { values } = parseArgs({
@@ -29,6 +31,7 @@ async function main(argv: string[]): Promise<string> {
       "latest-on-release": { type: "boolean", default: false },
       "cargo-package": { type: "string" },
       "python-project": { type: "string" },
+      "write-source": { type: "string" },
     },
     strict: true,
   });
@@ -41,7 +44,7 @@ async function main(argv: string[]): Promise<string> {
   if (!isDirectory) {
     throw new Error(`--source ${values.source} does not exist or is not a directory`);
   }
-  const { plan } = await readRelease(localSourceReader(source), {
+  const { plan, patchedFiles } = await readRelease(localSourceReader(source), {
     tag: values.tag,
     commit: values.sha,
     repository: values.repository,
@@ -51,6 +54,9 @@ async function main(argv: string[]): Promise<string> {
     cargoPackage: values["cargo-package"],
     pythonProject: values["python-project"],
   });
+  if (values["write-source"] !== undefined) {
+    await writeSource(source, values["write-source"], patchedFiles);
+  }
   return JSON.stringify(plan, null, 2);
 }
 

@@ -12,7 +12,7 @@ import { publishImages, singleImage } from "./flows/image.js";
 import { planJson } from "./flows/plan.js";
 import { publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
-import { SOURCE_IGNORE } from "./flows/source.js";
+import { patchedSource, SOURCE_IGNORE } from "./flows/source.js";
 import { verifyRelease } from "./flows/verify.js";
 
 /**
@@ -84,6 +84,15 @@ export class RustRelease {
       latestOnRelease,
       ...this.flags(),
     });
+  }
+
+  /** The source as a release of the tag builds it, version patched: `dagger call source --tag v0.1.5 export --path ./patched`. */
+  @func({ alias: "source" })
+  async patchedSource(
+    /** The release tag whose version is patched in, vMAJOR.MINOR.PATCH (v1.2.3-rc.1). */
+    tag: string,
+  ): Promise<Directory> {
+    return patchedSource(this.source, { tag, ...this.flags() });
   }
 
   /** Builds and checks one target's binaries: `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`. */

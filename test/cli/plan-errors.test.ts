@@ -1,11 +1,15 @@
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { run } from "../example/tools.js";
 import { layoutCopy } from "../support/layouts.js";
 import { npmRunPlan } from "../support/plan-cli.js";
-import { scratchDir } from "../support/projects.js";
+import { scratchDir, writeTree } from "../support/projects.js";
 
 /**
  * `npm run plan` on broken input: a TOML syntax error names the file (its path in the source),
- * the line and the column, and shows the line; a missing or empty --source says so.
+ * the line and the column, and shows the line; a missing or empty --source says so. And
+ * --write-source: the tree the release builds, which cargo accepts as it is.
  */
 const cleanups: (() => void)[] = [];
 afterAll(() => {
@@ -96,5 +100,66 @@ describe("--source that is missing or empty", () => {
       "error: the source directory is empty (or does not exist): pass the project's directory, " +
         "the one holding Cargo.toml and Cargo.lock, with --source\n",
     );
+  });
+});
+
+describe("--write-source: the tree the release builds", () => {
+  test("pypi-subdir at v0.3.0: the patched manifests, nothing cargo never sees, accepted by cargo --locked", async () => {
+    const source = copy("pypiSubdir", { "target/release/junk": "x", "dist/old.whl": "x" });
+    const out = scratchDir("write-source");
+    cleanups.push(out.remove);
+    const to = join(out.path, "tree");
+    const { code, stderr } = await npmRunPlan([
+      "--source",
+      source,
+      "--tag",
+      "v0.3.0",
+      "--write-source",
+      to,
+    ]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(readdirSync(to).sort()).toEqual([
+      "Cargo.lock",
+      "Cargo.toml",
+      "LICENSE",
+      "README.md",
+      "crates",
+      "pypi",
+    ]);
+    expect(readFileSync(join(to, "Cargo.toml"), "utf8")).toContain(
+      'qctl-core = { path = "crates/qctl-core", version = "0.3.0" }',
+    );
+    const { stdout } = await run(
+      "cargo",
+      ["metadata", "--locked", "--offline", "--no-deps", "--format-version", "1"],
+      {
+        cwd: to,
+      },
+    );
+    expect(
+      (JSON.parse(stdout) as { packages: { version: string }[] }).packages.map((p) => p.version),
+    ).toEqual(["0.3.0", "0.3.0"]);
+  });
+
+  test("refuses a directory that is not empty, or inside the source", async () => {
+    const source = copy("pypiSubdir", {});
+    const out = scratchDir("write-source-busy");
+    cleanups.push(out.remove);
+    writeTree(out.path, { "keep.txt": "mine" });
+    expect(
+      await planError(["--source", source, "--tag", "v0.3.0", "--write-source", out.path]),
+    ).toContain("is not empty: give a new or empty directory");
+    mkdirSync(join(source, "patched"));
+    expect(
+      await planError([
+        "--source",
+        source,
+        "--tag",
+        "v0.3.0",
+        "--write-source",
+        join(source, "patched"),
+      ]),
+    ).toContain("lies inside --source: give a directory outside it");
   });
 });

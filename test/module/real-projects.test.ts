@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { importLibraryDir, python3ImplibCommand } from "../../src/commands/python3-implib.js";
@@ -9,9 +9,10 @@ import { execContainer } from "../harness/engine.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
 import { isCompile, isMaturin, isMaturinBuild } from "../support/execs.js";
-import { LAYOUTS, type Layout } from "../support/layouts.js";
+import { LAYOUTS, type Layout, layoutCopy } from "../support/layouts.js";
 import { planFor } from "../support/plan.js";
-import { readProject } from "../support/projects.js";
+import { npmRunPlan } from "../support/plan-cli.js";
+import { readProject, scratchDir } from "../support/projects.js";
 
 /**
  * `dagger call --source <fixture> release --tag ... --dry-run` through the SDK on the projects
@@ -164,7 +165,7 @@ describe("--report-format markdown", () => {
   });
 });
 
-describe("--python-project", () => {
+describe("--python-project and source --tag", () => {
   test("--python-project pypi: the same release as found", async () => {
     const { plan } = await dryRun("pypiSubdir", "v0.3.0", { pythonProject: "pypi" });
     expect(plan.python?.pyproject.dir).toBe("pypi");
@@ -174,5 +175,79 @@ describe("--python-project", () => {
       { module: { source: directoryArg(LAYOUTS.pypiSubdir), pythonProject: "pypi" } },
     );
     expect(JSON.parse(String(outcome.value)).python.pyproject.origin).toBe("--python-project");
+  });
+
+  test("source --tag returns the patched tree the release builds", async () => {
+    const outcome = await mod.call(
+      "source",
+      { tag: "v0.5.0" },
+      { module: { source: directoryArg(LAYOUTS.pinnedWorkspace) } },
+    );
+    expect(outcome.error).toBeUndefined();
+    if (!outcome.returned) throw new Error("source returned no Directory");
+    const out = scratchDir("source-tag");
+    cleanups.push(out.remove);
+    const dir = mod.engine.exportReturned(outcome.returned, join(out.path, "tree"));
+    const plan = await planFor({
+      files: await readProject(LAYOUTS.pinnedWorkspace),
+      tag: "v0.5.0",
+    });
+    for (const file of plan.versionPatch?.files ?? []) {
+      expect(readFileSync(join(dir, file), "utf8"), file).not.toBe(
+        readFileSync(join(LAYOUTS.pinnedWorkspace, file), "utf8"),
+      );
+    }
+    expect(readdirSync(dir).sort()).toEqual(readdirSync(LAYOUTS.pinnedWorkspace).sort());
+    expect(readFileSync(join(dir, "Cargo.toml"), "utf8")).toContain(
+      'foo-fmt = { version = "=0.5.0", path = "crates/foo-fmt", default-features = false }',
+    );
+  });
+
+  test("source --tag and npm run plan --write-source give the same tree, byte for byte", async () => {
+    const project = layoutCopy("pypiSubdir", { "target/debug/junk": "x", "dist/old.whl": "x" });
+    cleanups.push(project.remove);
+    const out = scratchDir("same-tree");
+    cleanups.push(out.remove);
+    const outcome = await mod.call(
+      "source",
+      { tag: "v0.3.0-rc.1" },
+      { module: { source: directoryArg(project.path), pythonProject: "pypi" } },
+    );
+    if (!outcome.returned) throw new Error(outcome.error ?? "source returned no Directory");
+    const engine = mod.engine.exportReturned(outcome.returned, join(out.path, "engine"));
+    const written = join(out.path, "written");
+    const cli = await npmRunPlan([
+      "--source",
+      project.path,
+      "--tag",
+      "v0.3.0-rc.1",
+      "--python-project",
+      "pypi",
+      "--write-source",
+      written,
+    ]);
+    expect(cli.code).toBe(0);
+    const tree = (root: string) =>
+      Object.fromEntries(
+        (readdirSync(root, { recursive: true }) as string[])
+          .filter((path) => statSync(join(root, path)).isFile())
+          .sort()
+          .map((path) => [path, readFileSync(join(root, path), "utf8")]),
+      );
+    const files = tree(written);
+    expect(Object.keys(files)).not.toContain("dist/old.whl");
+    expect(Object.keys(files).some((f) => f.startsWith("target/"))).toBe(false);
+    expect(files["Cargo.lock"]).toContain('name = "qctl"\nversion = "0.3.0-rc.1"');
+    expect(tree(engine)).toEqual(files);
+  });
+
+  test("source --tag on a broken manifest fails with file and line, before any container", async () => {
+    const outcome = await mod.call(
+      "source",
+      { tag: "v1.0" },
+      { module: { source: directoryArg(LAYOUTS.pinnedWorkspace) } },
+    );
+    expect(outcome.error).toContain('invalid tag "v1.0"');
+    expect(outcome.model.containers).toEqual([]);
   });
 });

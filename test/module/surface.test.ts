@@ -87,6 +87,7 @@ describe("the module's CLI surface", () => {
       },
       wheels: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
       sdist: { returns: "Directory", flags: ["--tag String?"] },
+      source: { returns: "Directory", flags: ["--tag String"] },
       "python-dist": { returns: "Directory", flags: ["--tag String?"] },
       "publish-python": {
         returns: "String",
