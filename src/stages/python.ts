@@ -96,7 +96,7 @@ export interface PythonDist {
 /**
  * Builds the wheels of `targets` (rows of the plan; all of them for a release) and the sdist,
  * and checks them before anything can publish them: file names and tags, METADATA versions,
- * `twine check --strict`, and a clean install of the wheel the engine can run natively (import,
+ * `twine check`, and a clean install of the wheel the engine can run natively (import,
  * and the console script or executable).
  */
 export async function pythonDist(
