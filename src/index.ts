@@ -12,7 +12,7 @@ import { publishImages, singleImage } from "./flows/image.js";
 import { planJson } from "./flows/plan.js";
 import { publishPython } from "./flows/python.js";
 import { release } from "./flows/release.js";
-import { SOURCE_IGNORE } from "./flows/source.js";
+import { patchedSource, SOURCE_IGNORE } from "./flows/source.js";
 import { verifyRelease } from "./flows/verify.js";
 
 /**
@@ -27,6 +27,7 @@ export class RustRelease {
   sourceDateEpoch?: number;
   cargoPackage?: string;
   targets?: string[];
+  pythonProject?: string;
 
   constructor(
     /**
@@ -53,11 +54,17 @@ export class RustRelease {
      * x86_64 and aarch64 Linux (glibc), x86_64 and aarch64 macOS, x86_64 Windows.
      */
     targets?: string[],
+    /**
+     * The directory (relative to the source) of the pyproject.toml maturin builds, e.g. pypi.
+     * Default: the root's, else the only maturin pyproject.toml below the root.
+     */
+    pythonProject?: string,
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
     this.cargoPackage = cargoPackage;
     this.targets = targets;
+    this.pythonProject = pythonProject;
   }
 
   /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
@@ -83,9 +90,17 @@ export class RustRelease {
       imageName,
       registry,
       latestOnRelease,
-      cargoPackage: this.cargoPackage,
-      targets: this.targets,
+      ...this.flags(),
     });
+  }
+
+  /** The source as a release of the tag builds it, version patched: `dagger call source --tag v0.1.5 export --path ./patched`. */
+  @func({ alias: "source" })
+  async patchedSource(
+    /** The release tag whose version is patched in, vMAJOR.MINOR.PATCH (v1.2.3-rc.1). */
+    tag: string,
+  ): Promise<Directory> {
+    return patchedSource(this.source, { tag, ...this.flags() });
   }
 
   /** Builds and checks one target's binaries: `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`. */
@@ -298,6 +313,8 @@ export class RustRelease {
     skipAttestations = false,
     /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
     sigstoreTrustConfig?: File,
+    /** The report as text, or as markdown for a GitHub job summary. */
+    reportFormat = "text",
   ): Promise<string> {
     return release(this.source, {
       skipAttestations,
@@ -326,6 +343,7 @@ export class RustRelease {
       dryRun,
       registry,
       rebuild,
+      reportFormat,
     });
   }
 
@@ -370,6 +388,7 @@ export class RustRelease {
       sourceDateEpoch: this.sourceDateEpoch,
       cargoPackage: this.cargoPackage,
       targets: this.targets,
+      pythonProject: this.pythonProject,
     };
   }
 }

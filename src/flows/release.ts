@@ -17,10 +17,12 @@ import {
   type ReleaseArtifacts,
   type ReleaseRun,
 } from "./release-run.js";
-import { ReleaseReport } from "./report.js";
+import { parseReportFormat, ReleaseReport } from "./report.js";
 
 export interface ReleaseOptions extends RunOptions, PublishOptions {
   tag: string;
+  /** `text` (the default) or `markdown`, for a GitHub job summary. */
+  reportFormat?: string;
 }
 
 /**
@@ -87,6 +89,7 @@ function resumeNote(ctx: RunContext, failed: string): string {
  * Returns the report; throws it when anything failed.
  */
 export async function release(source: Directory, options: ReleaseOptions): Promise<string> {
+  const format = parseReportFormat(options.reportFormat);
   const ctx = await prepareRun(source, options);
   const { plan } = ctx;
   const report = new ReleaseReport(
@@ -104,7 +107,7 @@ export async function release(source: Directory, options: ReleaseOptions): Promi
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const text = report.render();
+  const text = report.render(format);
   if (report.failed) throw new Error(text);
   return text;
 }

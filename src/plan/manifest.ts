@@ -90,10 +90,10 @@ export interface ManifestOptions {
  */
 export function readManifest(files: ProjectFiles, options: ManifestOptions = {}): ProjectManifest {
   const root = parseToml("Cargo.toml", files.cargoToml);
-  const pyproject = maturinPyproject(files.pyprojectToml);
+  const pyproject = maturinPyproject(files.pyproject);
   const located = selectPackage(root, files, {
     requested: options.cargoPackage ?? null,
-    maturinManifest: pyproject ? (pyproject.maturin.manifestPath ?? "Cargo.toml") : null,
+    pyproject,
   });
   const packageName = located.name;
 

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { PlanError } from "./errors.js";
 import type { ProjectFiles } from "./project-files.js";
+import type { Pyproject } from "./pyproject.js";
 import { isTable, parseToml, stringAt, type Table, table } from "./toml.js";
 
 /** One Cargo package of the project: the root package or a workspace member. */
@@ -20,10 +21,10 @@ export interface PackageChoice {
   /** `--cargo-package`: the package the user named. */
   requested: string | null;
   /**
-   * The manifest pyproject.toml's maturin builds (`manifest-path`, else the root Cargo.toml),
-   * when the project has a maturin pyproject.toml.
+   * The maturin pyproject.toml, when the project has one: its manifest (`manifest-path`
+   * resolved from its directory, else the Cargo.toml next to it) names the package.
    */
-  maturinManifest: string | null;
+  pyproject: Pyproject | null;
 }
 
 /**
@@ -113,19 +114,31 @@ function requestedPackage(packages: readonly CargoPackage[], name: string): Carg
   return found;
 }
 
-function maturinPackage(packages: readonly CargoPackage[], files: ProjectFiles, path: string) {
+function maturinPackage(
+  packages: readonly CargoPackage[],
+  files: ProjectFiles,
+  pyproject: Pyproject,
+) {
+  const path = pyproject.maturin.manifestFile;
   const found = packages.find((p) => p.manifestFile === path);
   if (found) return found;
   if (path === "Cargo.toml") {
     throw new PlanError(
-      'pyproject.toml builds with maturin, but Cargo.toml is a virtual workspace: set [tool.maturin] manifest-path = "crates/<name>/Cargo.toml" to the package the wheels are built from',
+      `${pyproject.file} builds with maturin, but Cargo.toml is a virtual workspace: set ` +
+        '[tool.maturin] manifest-path = "crates/<name>/Cargo.toml" to the package the wheels are built from',
     );
   }
+  const written = pyproject.maturin.written.manifestPath;
+  const given =
+    written === null
+      ? `${pyproject.file} has no [tool.maturin] manifest-path, so maturin builds ${path}`
+      : `${pyproject.file} sets [tool.maturin] manifest-path = "${written}"` +
+        (written === path ? "" : ` (${path} in the source)`);
   throw new PlanError(
     files.maturinManifest?.exists === false
-      ? `pyproject.toml sets [tool.maturin] manifest-path = "${path}", which does not exist`
-      : `pyproject.toml sets [tool.maturin] manifest-path = "${path}", which is not a member of ` +
-          "the workspace in Cargo.toml: add its directory to [workspace] members",
+      ? `${given}, which does not exist`
+      : `${given}, which is not a member of the workspace in Cargo.toml: add its directory to ` +
+          "[workspace] members",
   );
 }
 
@@ -158,13 +171,11 @@ export function selectPackage(
   }
   const packages = projectPackages(root, files);
   const python =
-    choice.maturinManifest === null
-      ? null
-      : maturinPackage(packages, files, choice.maturinManifest);
+    choice.pyproject === null ? null : maturinPackage(packages, files, choice.pyproject);
   const requested = choice.requested === null ? null : requestedPackage(packages, choice.requested);
   if (requested && python && requested !== python) {
     throw new PlanError(
-      `--cargo-package ${requested.name}, but pyproject.toml's maturin builds the wheels from ` +
+      `--cargo-package ${requested.name}, but ${choice.pyproject?.file}'s maturin builds the wheels from ` +
         `${python.name} (${python.manifestFile}): a release holds one package's binaries and ` +
         `wheels; drop --cargo-package to release ${python.name}`,
     );

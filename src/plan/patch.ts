@@ -1,12 +1,20 @@
 import { isDeepStrictEqual } from "node:util";
 import { PlanError } from "./errors.js";
 import type { ProjectManifest } from "./manifest.js";
+import { projectPackages } from "./packages.js";
 import type { ProjectFiles } from "./project-files.js";
+import { type RequirementChange, rewriteRequirements } from "./requirements.js";
 import { parseToml } from "./toml.js";
 import type { ReleaseVersion } from "./version.js";
 
 /** New texts of the files the version lives in, keyed by path relative to the source root. */
 export type PatchedFiles = Record<string, string>;
+
+/** The patched files, and the requirements on patched packages that were rewritten. */
+export interface VersionPatch {
+  files: PatchedFiles;
+  requirements: RequirementChange[];
+}
 
 // `[^\n]` rather than `.` so a CRLF file keeps its `\r`.
 const VERSION_LINE = /^(\s*version\s*=\s*)("[^"\n]*"|'[^'\n]*')([^\n]*)$/;
@@ -41,17 +49,27 @@ function replaceTableVersion(file: string, text: string, tableName: string, to: 
   );
 }
 
-/** Replaces the version of the lock entries of the named workspace packages (no `source`). */
+/**
+ * Replaces the version of the lock entries of the named workspace packages (no `source`), and
+ * of the dependency items that name them with their version: cargo writes `"foo-core 0.4.14"`
+ * instead of `"foo-core"` when the lock holds two packages of that name.
+ */
 function replaceLockVersions(text: string, names: Set<string>, from: string, to: string): string {
   const blocks = text.split(/(?=^\[\[package\]\]\s*$)/m);
   return blocks
     .map((block) => {
       const name = /^name\s*=\s*"([^"]*)"/m.exec(block)?.[1];
       const isLocal = !/^source\s*=/m.test(block);
-      if (name === undefined || !names.has(name) || !isLocal) return block;
-      return block.replace(
-        /^(version\s*=\s*)"([^"]*)"/m,
-        (line, prefix: string, version: string) => (version === from ? `${prefix}"${to}"` : line),
+      const entry =
+        name === undefined || !names.has(name) || !isLocal
+          ? block
+          : block.replace(/^(version\s*=\s*)"([^"]*)"/m, (line, prefix: string, version: string) =>
+              version === from ? `${prefix}"${to}"` : line,
+            );
+      return entry.replace(
+        /^(\s*)"([^" ]+) ([^" ]+)"(,?\r?)$/gm,
+        (line, lead: string, item: string, version: string, end: string) =>
+          names.has(item) && version === from ? `${lead}"${item} ${to}"${end}` : line,
       );
     })
     .join("");
@@ -67,16 +85,26 @@ function setPath(value: unknown, path: string[], to: string): unknown {
 
 function setLockVersions(lock: unknown, names: Set<string>, from: string, to: string): unknown {
   const record = lock as { package?: Record<string, unknown>[] };
+  const item = (dependency: unknown) => {
+    const [name, version, ...rest] = String(dependency).split(" ");
+    return name && names.has(name) && version === from && rest.length === 0
+      ? `${name} ${to}`
+      : dependency;
+  };
   return {
     ...record,
-    package: record.package?.map((entry) =>
-      typeof entry.name === "string" &&
-      names.has(entry.name) &&
-      entry.source === undefined &&
-      entry.version === from
-        ? { ...entry, version: to }
-        : entry,
-    ),
+    package: record.package?.map((entry) => {
+      const patched =
+        typeof entry.name === "string" &&
+        names.has(entry.name) &&
+        entry.source === undefined &&
+        entry.version === from
+          ? { ...entry, version: to }
+          : entry;
+      return Array.isArray(entry.dependencies)
+        ? { ...patched, dependencies: entry.dependencies.map(item) }
+        : patched;
+    }),
   };
 }
 
@@ -104,23 +132,24 @@ function patchPyproject(
   pep440: string,
 ): PatchedFiles {
   const staticVersion = manifest.python?.staticVersion ?? null;
-  if (staticVersion === null || files.pyprojectToml === null) return {};
-  const text = files.pyprojectToml;
-  const patched = replaceTableVersion("pyproject.toml", text, "project", pep440);
-  confirm("pyproject.toml", text, patched, (v) => setPath(v, ["project", "version"], pep440));
-  return { "pyproject.toml": patched };
+  if (staticVersion === null || files.pyproject === null) return {};
+  const { file, text } = files.pyproject;
+  const patched = replaceTableVersion(file, text, "project", pep440);
+  confirm(file, text, patched, (v) => setPath(v, ["project", "version"], pep440));
+  return { [file]: patched };
 }
 
 /**
- * Writes the version (Cargo's spelling) into the manifests and into the lock entries of the
- * packages that carry it, so that `cargo build --locked` accepts the patched source, and its
- * PEP 440 spelling into a static pyproject.toml version.
+ * Writes the version (Cargo's spelling) into the manifests, into the requirements other
+ * manifests have on the packages that carry it, and into their lock entries, so that
+ * `cargo build --locked` accepts the patched source; and its PEP 440 spelling into a static
+ * pyproject.toml version.
  */
-export function patchVersion(
+export async function patchVersion(
   files: ProjectFiles,
   manifest: ProjectManifest,
   release: ReleaseVersion,
-): PatchedFiles {
+): Promise<VersionPatch> {
   if (files.cargoLock === null) throw new PlanError("Cargo.lock is missing: commit it");
   const version = release.cargo;
   const patched: PatchedFiles = {};
@@ -144,9 +173,35 @@ export function patchVersion(
   }
 
   const names = new Set(manifest.versionedPackages);
+  const requirements = await rewriteRequirements(
+    manifestTexts(files, patched),
+    patchedPackages(files, names),
+    version,
+  );
+  Object.assign(patched, requirements.files);
+
   patched["Cargo.lock"] = replaceLockVersions(files.cargoLock, names, manifest.version, version);
   confirm("Cargo.lock", files.cargoLock, patched["Cargo.lock"], (v) =>
     setLockVersions(v, names, manifest.version, version),
   );
-  return { ...patched, ...patchPyproject(files, manifest, release.pep440) };
+  return {
+    files: { ...patched, ...patchPyproject(files, manifest, release.pep440) },
+    requirements: requirements.changes,
+  };
+}
+
+/** Every manifest of the project (the root's and the members'), as the version patch left it. */
+function manifestTexts(files: ProjectFiles, patched: PatchedFiles): Record<string, string> {
+  const texts: Record<string, string> = { "Cargo.toml": files.cargoToml };
+  for (const [dir, text] of Object.entries(files.members)) texts[`${dir}/Cargo.toml`] = text;
+  for (const file of Object.keys(texts)) texts[file] = patched[file] ?? (texts[file] as string);
+  return texts;
+}
+
+/** The packages whose version changes, with their directories. */
+function patchedPackages(files: ProjectFiles, names: ReadonlySet<string>) {
+  const root = parseToml("Cargo.toml", files.cargoToml);
+  return projectPackages(root, files)
+    .filter((p) => names.has(p.name))
+    .map((p) => ({ name: p.name, dir: p.dir }));
 }

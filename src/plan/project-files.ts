@@ -1,6 +1,9 @@
 import { PlanError } from "./errors.js";
-import { type Pyproject, pythonRootCandidates, readPyproject } from "./pyproject.js";
+import { type Pyproject, pythonRootCandidates } from "./pyproject.js";
+import { locatePythonProject, type PythonProjectFile } from "./python-location.js";
 import { isTable, parseToml, stringList } from "./toml.js";
+
+export type { PythonProjectFile } from "./python-location.js";
 
 /**
  * Read access to a project's source tree, relative to its root. The plan only ever reads
@@ -9,7 +12,10 @@ import { isTable, parseToml, stringList } from "./toml.js";
 export interface SourceReader {
   /** The text of a file, or null when there is no such file. */
   read(path: string): Promise<string | null>;
-  /** Paths of existing files or directories matching a pattern whose `*` stay within one segment. */
+  /**
+   * Paths of existing files or directories matching a pattern: `*` stays within one segment,
+   * a `**` segment crosses any number of them.
+   */
   glob(pattern: string): Promise<string[]>;
   /** Whether `path` is a regular file (not a directory). */
   isFile(path: string): Promise<boolean>;
@@ -21,7 +27,10 @@ export interface ProjectFiles {
   cargoToml: string;
   /** The root `Cargo.lock`, or null when the project has none. */
   cargoLock: string | null;
-  pyprojectToml: string | null;
+  /** The pyproject.toml maturin builds from (see locatePythonProject), when there is one. */
+  pyproject: PythonProjectFile | null;
+  /** Why the project has no Python release, when `pyproject` is null. */
+  noPythonReason: string | null;
   /** `rust-toolchain.toml` or the legacy `rust-toolchain`, when present. */
   rustToolchain: { file: string; text: string } | null;
   /** Member manifests of the workspace, keyed by member directory (e.g. `crates/cli`). */
@@ -31,11 +40,15 @@ export interface ProjectFiles {
    * (`src/main.rs`, `crates/cli/src/bin/x.rs`): Cargo discovers binaries from them.
    */
   sourceFiles: string[];
-  /** pyproject.toml's `[tool.maturin] manifest-path`, and whether that file exists. */
+  /**
+   * The Cargo.toml pyproject.toml's maturin builds (`manifest-path` resolved from its
+   * directory, else the one next to it), relative to the source root, and whether it exists.
+   */
   maturinManifest: { path: string; exists: boolean } | null;
   /**
    * Directories with an `__init__.py` directly below where maturin looks for Python sources
-   * (python-source, else the root and `src/`), e.g. `python/uv`.
+   * (python-source, else pyproject.toml's directory and its `src/`), e.g. `python/uv`, relative
+   * to the source root.
    */
   pythonPackages: string[];
   /** LICENSE, LICENCE, README and COPYING files at the source root, sorted: every archive ships them. */
@@ -92,13 +105,12 @@ async function pythonPackages(reader: SourceReader, pyproject: Pyproject): Promi
     .sort();
 }
 
-/** `[tool.maturin] manifest-path`, and whether the file is there. */
+/** The Cargo.toml maturin builds, and whether the file is there. */
 async function maturinManifest(
   reader: SourceReader,
   pyproject: Pyproject,
 ): Promise<ProjectFiles["maturinManifest"]> {
-  const path = pyproject.maturin.manifestPath;
-  if (path === null) return null;
+  const path = pyproject.maturin.manifestFile;
   return { path, exists: (await reader.read(path)) !== null };
 }
 
@@ -114,21 +126,37 @@ async function rootDocs(reader: SourceReader): Promise<string[]> {
   return files.flat();
 }
 
+/** What the caller says about where things are, besides the source itself. */
+export interface LoadOptions {
+  /** `--python-project`: the directory (relative to the source) of the pyproject.toml to build. */
+  pythonProject?: string | null;
+}
+
+/** The refusal of a source without Cargo.toml: an empty one (or none at all) says so. */
+async function noCargoToml(reader: SourceReader): Promise<PlanError> {
+  const entries = await reader.glob("*");
+  return new PlanError(
+    entries.length === 0
+      ? "the source directory is empty (or does not exist): pass the project's directory, the " +
+          "one holding Cargo.toml and Cargo.lock, with --source"
+      : `the source has no Cargo.toml at its root (it holds ${entries.slice(0, 5).join(", ")}` +
+          `${entries.length > 5 ? ", ..." : ""}): pass the project directory with --source`,
+  );
+}
+
 /** Reads the manifests and the file listing the plan needs, each file once. */
-export async function loadProjectFiles(source: SourceReader): Promise<ProjectFiles> {
+export async function loadProjectFiles(
+  source: SourceReader,
+  options: LoadOptions = {},
+): Promise<ProjectFiles> {
   const reader = readOnce(source);
-  const [cargoToml, cargoLock, pyprojectToml, toolchainToml, toolchainLegacy] = await Promise.all([
+  const [cargoToml, cargoLock, toolchainToml, toolchainLegacy] = await Promise.all([
     reader.read("Cargo.toml"),
     reader.read("Cargo.lock"),
-    reader.read("pyproject.toml"),
     reader.read("rust-toolchain.toml"),
     reader.read("rust-toolchain"),
   ]);
-  if (cargoToml === null) {
-    throw new PlanError(
-      "the source has no Cargo.toml at its root: pass the project directory with --source",
-    );
-  }
+  if (cargoToml === null) throw await noCargoToml(reader);
 
   const members: Record<string, string> = {};
   for (const dir of await memberDirectories(reader, cargoToml)) {
@@ -138,12 +166,14 @@ export async function loadProjectFiles(source: SourceReader): Promise<ProjectFil
   const sourceFiles = (
     await Promise.all(["", ...Object.keys(members)].map((dir) => binarySources(reader, dir)))
   ).flat();
-  const pyproject = pyprojectToml === null ? null : readPyproject(pyprojectToml);
+  const python = await locatePythonProject(reader, options.pythonProject ?? null);
+  const pyproject = python.found ? python.pyproject : null;
 
   return {
     cargoToml,
     cargoLock,
-    pyprojectToml,
+    pyproject: python.found,
+    noPythonReason: python.found ? null : python.reason,
     rustToolchain:
       toolchainToml !== null
         ? { file: "rust-toolchain.toml", text: toolchainToml }

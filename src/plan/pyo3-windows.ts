@@ -1,28 +1,57 @@
 import semver from "semver";
 import { PlanError } from "./errors.js";
-import { isTable, parseToml, stringList, type Table, table } from "./toml.js";
+import { isTable, parseToml, type Table } from "./toml.js";
 
 /**
  * Before 0.29, pyo3 links an abi3 extension for `*-windows-msvc` against python3.dll through an
- * import library; cross-linked from Linux there is none, unless pyo3's `generate-import-lib`
- * feature makes one (with the python3-dll-a crate and llvm-dlltool, which the xwin image has).
- * From 0.29 pyo3 links with raw-dylib and needs nothing.
+ * import library, python3.lib. Cross-compiled from Linux there is none: pyo3's
+ * `generate-import-lib` feature makes one (with the python3-dll-a crate), and otherwise the
+ * release makes it, the same way, in the Windows build container: llvm-dlltool over the Stable
+ * ABI's definitions (PYTHON3_DEF), with PYO3_CROSS_LIB_DIR pointing pyo3 at it. The project's
+ * Cargo.toml and Cargo.lock stay as committed. From 0.29 pyo3 links with raw-dylib.
  */
 export const RAW_DYLIB_PYO3 = "0.29.0";
-/** The first pyo3 whose import-library feature has today's name. */
-const IMPORT_LIB_FEATURE_SINCE = "0.17.0";
-export const IMPORT_LIB_FEATURE = "pyo3/generate-import-lib";
+/**
+ * The first pyo3 that configures an abi3 Windows build without a Python interpreter for the
+ * target, from PYO3_CROSS_LIB_DIR alone (pyo3 #2293). Before 0.15, pyo3 also linked the
+ * version-specific python3X.dll instead of the Stable ABI's python3.dll (#1880).
+ */
+export const NO_INTERPRETER_PYO3 = "0.16.4";
+/** The import-library feature is called `generate-import-lib` from 0.16.5, before that `generate-abi3-import-lib`. */
+const FEATURE_RENAMED_IN = "0.16.5";
+
+/**
+ * The Stable ABI's exports, as pyo3's own generator (python3-dll-a) feeds them to llvm-dlltool:
+ * a copy of its src/python3.def, in the module's container-scripts, checked against this
+ * digest before every use (and by the tests).
+ */
+export const PYTHON3_DEF = {
+  file: "pyo3/python3.def",
+  sha256: "86f92bb87e5c9368b7bd5661a36d2a7b9a08f4694dca4c79329ebf1a0891e7e8",
+  origin: "python3-dll-a 0.2.15 (MIT), src/python3.def",
+} as const;
 
 /** What the plan needs to know of a project's pyo3 to build its Windows wheel. */
 export interface Pyo3Facts {
   /** The pyo3 version Cargo.lock records. */
   version: string;
-  /** Whether python3-dll-a is locked: the import-library feature is on somewhere. */
+  /** Whether python3-dll-a is locked: pyo3's import-library feature can be built. */
   importLibLocked: boolean;
   /** The manifest of the package with the extension (a workspace member's, with manifest-path). */
   manifestFile: string;
-  /** The line in that manifest that turns the feature on, for the error that asks for it. */
-  enableLine: string;
+}
+
+/** How the Windows wheel gets python3.dll's import library. */
+export interface WindowsImportLibrary {
+  /**
+   * `raw-dylib`: pyo3 needs none; `pyo3-feature`: pyo3 makes it (python3-dll-a is locked);
+   * `python3.def`: the release makes it with llvm-dlltool and sets PYO3_CROSS_LIB_DIR.
+   */
+  way: "raw-dylib" | "pyo3-feature" | "python3.def";
+  /** The way, in words, for the plan's reader. */
+  description: string;
+  /** Cargo features the Windows wheel is built with besides `[tool.maturin] features`. */
+  features: string[];
 }
 
 function lockedVersion(lock: Table, name: string): string | null {
@@ -31,41 +60,8 @@ function lockedVersion(lock: Table, name: string): string | null {
   return isTable(entry) && typeof entry.version === "string" ? entry.version : null;
 }
 
-const quoted = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(", ");
-
-/**
- * The `[features]` entry maturin builds that names pyo3, with the feature added; else the pyo3
- * dependency line with it.
- */
-function enableLine(manifest: Table, maturinFeatures: readonly string[]): string {
-  const features = table(manifest, "features") ?? {};
-  for (const name of maturinFeatures) {
-    const entries = stringList(features[name]);
-    if (entries.some((e) => e === "dep:pyo3" || e.startsWith("pyo3/"))) {
-      const withFeature = [...new Set([...entries, IMPORT_LIB_FEATURE])];
-      return `${name} = [${quoted(withFeature)}]   # in [features]`;
-    }
-  }
-  const dependency = table(manifest, "dependencies")?.pyo3;
-  const spec = isTable(dependency) ? dependency : { version: String(dependency ?? "*") };
-  const parts = Object.entries({
-    ...spec,
-    features: [...new Set([...stringList(spec.features), "generate-import-lib"])],
-  }).map(([key, value]) =>
-    Array.isArray(value)
-      ? `${key} = [${quoted(stringList(value))}]`
-      : `${key} = ${JSON.stringify(value)}`,
-  );
-  return `pyo3 = { ${parts.join(", ")} }   # in [dependencies]`;
-}
-
 /** pyo3's facts for a project with a Python extension, or null when it does not use pyo3. */
-export function pyo3Facts(
-  manifest: Table,
-  manifestFile: string,
-  lockText: string,
-  maturinFeatures: readonly string[],
-): Pyo3Facts | null {
+export function pyo3Facts(manifestFile: string, lockText: string): Pyo3Facts | null {
   const lock = parseToml("Cargo.lock", lockText);
   const version = lockedVersion(lock, "pyo3");
   if (version === null) return null;
@@ -73,43 +69,60 @@ export function pyo3Facts(
     version,
     importLibLocked: lockedVersion(lock, "python3-dll-a") !== null,
     manifestFile,
-    enableLine: enableLine(manifest, maturinFeatures),
   };
 }
 
 /**
- * The extra cargo features the Windows wheels are built with. A pyo3 that needs an import
- * library gets `pyo3/generate-import-lib`, which can only work when Cargo.lock already holds
- * what it pulls in (every build is --locked); otherwise the plan stops with the line to add,
- * instead of a link failure after a long build. `windows` are the Windows targets the call
- * builds, each with where it was chosen; without any, nothing is asked of pyo3.
+ * How the Windows abi3 wheels link python3.dll. Refused only where no way works: a pyo3 that
+ * needs a Python interpreter for the target to configure the build. `chosenBy` says where each
+ * Windows target of the call was chosen, so that the refusal can name the other fix.
  */
-export function windowsWheelFeatures(
+export function windowsImportLibrary(
   pyo3: Pyo3Facts | null,
-  windows: readonly { triple: string; chosenBy: string }[],
-): string[] {
-  if (windows.length === 0) return [];
-  if (pyo3 === null || !semver.valid(pyo3.version)) return [];
-  if (semver.gte(pyo3.version, RAW_DYLIB_PYO3)) return [];
-  const triples = windows.map((w) => w.triple).join(", ");
-  const chosenBy = [...new Set(windows.map((w) => w.chosenBy))].join("; ");
-  const why =
-    `pyo3 ${pyo3.version} (Cargo.lock) links the Windows (${triples}) extension ` +
-    "through a python3.dll import library, which only its generate-import-lib feature makes " +
-    "when cross-compiling from Linux";
-  const orLeaveOut = `(or leave Windows out of the targets: ${chosenBy})`;
-  if (semver.lt(pyo3.version, IMPORT_LIB_FEATURE_SINCE)) {
+  chosenBy: readonly string[] = [],
+): WindowsImportLibrary {
+  if (pyo3 === null) {
+    return {
+      way: "raw-dylib",
+      description: "no pyo3 in Cargo.lock: no import library",
+      features: [],
+    };
+  }
+  if (!semver.valid(pyo3.version) || semver.gte(pyo3.version, RAW_DYLIB_PYO3)) {
+    return {
+      way: "raw-dylib",
+      description: `pyo3 ${pyo3.version} links python3.dll with raw-dylib: no import library`,
+      features: [],
+    };
+  }
+  if (semver.lt(pyo3.version, NO_INTERPRETER_PYO3)) {
     throw new PlanError(
-      `${why}; that feature needs pyo3 ${IMPORT_LIB_FEATURE_SINCE} or later: upgrade pyo3 ` +
-        orLeaveOut,
+      `pyo3 ${pyo3.version} (Cargo.lock) cannot build the Windows abi3 extension from Linux: ` +
+        `before ${NO_INTERPRETER_PYO3} pyo3 needs a Python interpreter for the target to configure ` +
+        "the build (and before 0.15 it links python3X.dll instead of the Stable ABI's python3.dll). " +
+        `Upgrade pyo3 to ${NO_INTERPRETER_PYO3} or later in ${pyo3.manifestFile}, then run ` +
+        "`cargo update -p pyo3` and commit Cargo.lock" +
+        (chosenBy.length > 0
+          ? ` (or leave Windows out of the targets: ${[...new Set(chosenBy)].join("; ")})`
+          : ""),
     );
   }
-  if (!pyo3.importLibLocked) {
-    throw new PlanError(
-      `${why}, and it is off. Turn it on in ${pyo3.manifestFile}:\n  ${pyo3.enableLine}\n` +
-        "then run `cargo update --workspace` and commit Cargo.lock (it gains python3-dll-a) " +
-        `${orLeaveOut}.`,
-    );
+  if (pyo3.importLibLocked) {
+    const feature = semver.lt(pyo3.version, FEATURE_RENAMED_IN)
+      ? "pyo3/generate-abi3-import-lib"
+      : "pyo3/generate-import-lib";
+    return {
+      way: "pyo3-feature",
+      description: `pyo3 ${pyo3.version} makes python3.lib itself: ${feature} (python3-dll-a is locked)`,
+      features: [feature],
+    };
   }
-  return [IMPORT_LIB_FEATURE];
+  return {
+    way: "python3.def",
+    description:
+      `pyo3 ${pyo3.version} without python3-dll-a locked: the release makes python3.lib with ` +
+      `llvm-dlltool from the Stable ABI's exports (${PYTHON3_DEF.origin}, sha256 ` +
+      `${PYTHON3_DEF.sha256}) and sets PYO3_CROSS_LIB_DIR; Cargo.toml and Cargo.lock stay as committed`,
+    features: [],
+  };
 }

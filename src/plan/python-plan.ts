@@ -1,7 +1,8 @@
 import { PlanError } from "./errors.js";
 import type { ProjectManifest } from "./manifest.js";
 import { sdistName, type WheelTags } from "./names.js";
-import { windowsWheelFeatures } from "./pyo3-windows.js";
+import { type WindowsImportLibrary, windowsImportLibrary } from "./pyo3-windows.js";
+import type { PythonProjectFile } from "./python-location.js";
 import type { SupportedBindings } from "./python-project.js";
 import type { TargetSelection } from "./target-selection.js";
 import type { ReleaseVersion } from "./version.js";
@@ -22,6 +23,11 @@ export interface SmokeSubject {
 
 /** The Python artifacts of a release. */
 export interface PythonPlan {
+  /**
+   * The pyproject.toml maturin builds from (maturin runs in its directory, `dir`), and how it
+   * was chosen: next to Cargo.toml, named by --python-project, or found below the root.
+   */
+  pyproject: { file: string; dir: string; origin: PythonProjectFile["origin"] };
   project: string;
   distName: string;
   /** The PEP 440 version the wheels and the sdist carry. */
@@ -29,8 +35,11 @@ export interface PythonPlan {
   bindings: SupportedBindings;
   wheelTags: WheelTags;
   features: string[];
-  /** Added for the Windows wheels (pyo3's import library before 0.29). */
-  windowsFeatures: string[];
+  /**
+   * How the Windows wheel links python3.dll (pyo3 before 0.29 needs an import library); null
+   * for bin wheels and when the plan builds no Windows target.
+   */
+  windows: WindowsImportLibrary | null;
   moduleName: string | null;
   pythonSource: string | null;
   /** The binaries a bin wheel installs (every binary of the package); none for pyo3. */
@@ -98,22 +107,29 @@ export function planPython(
   manifest: ProjectManifest,
   version: ReleaseVersion,
   selection: TargetSelection,
+  file: PythonProjectFile | null,
 ): Omit<PythonPlan, "wheels"> | null {
   const python = manifest.python;
-  if (!python) return null;
+  if (!python || !file) return null;
   const tags = wheelTags(manifest);
   requireWheels(selection, python.bindings);
-  const windows = selection.targets
-    .filter((t) => t.os === "windows")
-    .map((t) => ({ triple: t.triple, chosenBy: chosenBy(selection, t.triple) }));
+  const dir = file.file.includes("/") ? file.file.slice(0, file.file.lastIndexOf("/")) : "";
+  const windows = selection.targets.filter((t) => t.os === "windows");
   return {
+    pyproject: { file: file.file, dir, origin: file.origin },
     project: python.name,
     distName: python.distName,
     version: version.pep440,
     bindings: python.bindings,
     wheelTags: tags,
     features: python.features,
-    windowsFeatures: windowsWheelFeatures(python.pyo3, windows),
+    windows:
+      python.bindings === "pyo3" && windows.length > 0
+        ? windowsImportLibrary(
+            python.pyo3,
+            windows.map((t) => chosenBy(selection, t.triple)),
+          )
+        : null,
     moduleName: python.moduleName,
     pythonSource: python.pythonSource,
     executables: python.bindings === "bin" ? manifest.bins : [],

@@ -2,6 +2,7 @@ import { PlanError } from "./errors.js";
 import type { CargoPackage } from "./packages.js";
 import { type Pyo3Facts, pyo3Facts } from "./pyo3-windows.js";
 import { type Pyproject, pythonRoot, readPyproject } from "./pyproject.js";
+import type { PythonProjectFile } from "./python-location.js";
 import { isTable, stringAt, stringList, type Table, table } from "./toml.js";
 
 /** The maturin bindings this pipeline builds wheels for. */
@@ -64,7 +65,7 @@ function supportedBindings(pyproject: Pyproject, pkg: CargoPackage): SupportedBi
   if (bindings === "pyo3" || bindings === "bin") return bindings;
   const how =
     pyproject.maturin.bindings !== null
-      ? `pyproject.toml sets [tool.maturin] bindings = "${bindings}"`
+      ? `${pyproject.file} sets [tool.maturin] bindings = "${bindings}"`
       : `maturin would build "${pkg.name}" with bindings = "${bindings}" (detected from ${pkg.manifestFile})`;
   throw new PlanError(
     `${how}: not supported yet. This pipeline builds pyo3 extensions (abi3) and "bin" wheels ` +
@@ -106,7 +107,7 @@ function shippedPythonPackage(
   if (packages.includes(dir)) return topLevel;
   if (pyproject.maturin.pythonSource !== null) {
     throw new PlanError(
-      `pyproject.toml sets [tool.maturin] python-source = "${pyproject.maturin.pythonSource}", ` +
+      `${pyproject.file} sets [tool.maturin] python-source = "${pyproject.maturin.written.pythonSource}", ` +
         `but ${dir}/__init__.py does not exist, so maturin would refuse to build: create the ` +
         "package there, set module-name to the package python-source holds, or remove python-source",
     );
@@ -118,8 +119,8 @@ function shippedPythonPackage(
  * pyproject.toml when it describes a package maturin builds; null when there is none or it only
  * configures tools. Another build backend is refused: this pipeline builds wheels with maturin.
  */
-export function maturinPyproject(text: string | null): Pyproject | null {
-  const pyproject = text === null ? null : readPyproject(text);
+export function maturinPyproject(file: PythonProjectFile | null): Pyproject | null {
+  const pyproject = file === null ? null : readPyproject(file.file, file.text);
   if (pyproject === null || !pyproject.declaresPackage) return null;
   if (pyproject.buildBackend !== "maturin") {
     const backend =
@@ -127,8 +128,9 @@ export function maturinPyproject(text: string | null): Pyproject | null {
         ? "no [build-system] build-backend"
         : `build-backend = "${pyproject.buildBackend}"`;
     throw new PlanError(
-      `pyproject.toml builds with ${backend}, not maturin: this pipeline builds wheels with ` +
-        'maturin only; set build-backend = "maturin" in [build-system] (with maturin in `requires`)',
+      `${pyproject.file} builds with ${backend}, not maturin: this pipeline builds wheels with ` +
+        'maturin only; set build-backend = "maturin" in [build-system] (with maturin in `requires`), ' +
+        "or name the directory of a maturin pyproject.toml with --python-project <dir>",
     );
   }
   return pyproject;
@@ -155,7 +157,6 @@ export function pythonProject(
     pythonPackage: shippedPythonPackage(pyproject, pkg, pythonPackages),
     scripts: pyproject.scripts,
     abi3: bindings === "pyo3" ? abi3Tag(pkg.manifest) : null,
-    pyo3:
-      bindings === "pyo3" ? pyo3Facts(pkg.manifest, pkg.manifestFile, cargoLock, features) : null,
+    pyo3: bindings === "pyo3" ? pyo3Facts(pkg.manifestFile, cargoLock) : null,
   };
 }

@@ -15,6 +15,7 @@ import { archiveName, CHECKSUM_FILE, targetBinaries, wheelName } from "./names.j
 import { type PatchedFiles, patchVersion } from "./patch.js";
 import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
 import { type PythonPlan, planPython } from "./python-plan.js";
+import type { RequirementChange } from "./requirements.js";
 import type { Target } from "./target.js";
 import { chooseTargets, selectTargets, type TargetSelection } from "./target-selection.js";
 import { type ImageVariant, imageVariants } from "./targets.js";
@@ -39,6 +40,8 @@ export interface PlanRequest {
   latestOnRelease?: boolean;
   /** `--cargo-package`: the workspace package to release (see selectPackage). */
   cargoPackage?: string | null;
+  /** `--python-project`: the directory of the pyproject.toml maturin builds (see locatePythonProject). */
+  pythonProject?: string | null;
   /**
    * A dry run: a missing commit or repository is filled with a marked placeholder (listed in
    * `placeholders`) instead of leaving the image or the release unplanned.
@@ -114,7 +117,9 @@ export interface ReleasePlan {
     from: string;
     to: string;
     /** A static pyproject.toml version, patched to the tag's PEP 440 spelling. */
-    pyproject: { from: string; to: string } | null;
+    pyproject: { file: string; from: string; to: string } | null;
+    /** Requirements on the patched packages, rewritten to accept the new version. */
+    requirements: RequirementChange[];
     files: string[];
   } | null;
   /**
@@ -126,6 +131,8 @@ export interface ReleasePlan {
   targets: TargetPlan[];
   checksums: { file: string; covers: string[] };
   python: PythonPlan | null;
+  /** Why there is no Python release, when `python` is null. */
+  noPython: string | null;
   image: ImagePlan | null;
   /** Why the release has no image, when it has none. */
   noImage: string | null;
@@ -186,7 +193,7 @@ function imagePlan(
 
 function targetPlans(
   manifest: ProjectManifest,
-  python: Omit<PythonPlan, "wheels"> | null,
+  python: Pick<PythonPlan, "distName" | "version" | "wheelTags"> | null,
   selection: TargetSelection,
 ): TargetPlan[] {
   return selection.targets.map((t) => ({
@@ -227,7 +234,10 @@ function identity(request: PlanRequest, manifest: ProjectManifest) {
  * The plan for releasing (or building) the project: the tag is parsed here and only here, the
  * manifests are read once, and every name the stages use is decided.
  */
-export function prepareRelease(files: ProjectFiles, request: PlanRequest): PreparedRelease {
+export async function prepareRelease(
+  files: ProjectFiles,
+  request: PlanRequest,
+): Promise<PreparedRelease> {
   const manifest = readManifest(files, { cargoPackage: request.cargoPackage ?? null });
   const manifestFile =
     manifest.packageDir === "" ? "Cargo.toml" : `${manifest.packageDir}/Cargo.toml`;
@@ -240,7 +250,7 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
   const { commit, repository, placeholders } = identity(request, manifest);
   const choice = chooseTargets(request.targets, manifest.releaseMetadata.targets);
   const selection = selectTargets(choice, request);
-  const python = planPython(manifest, version, selection);
+  const python = planPython(manifest, version, selection, files.pyproject);
   const targets = targetPlans(manifest, python, selection);
   const archives = targets.map((t) => t.archive);
   const {
@@ -250,7 +260,7 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
     releaseMetadata: _metadata,
     ...project
   } = manifest;
-  const patchedFiles = request.tag ? patchVersion(files, manifest, version) : {};
+  const patch = request.tag ? await patchVersion(files, manifest, version) : null;
   const staticPythonVersion = manifest.python?.staticVersion ?? null;
 
   const plan: ReleasePlan = {
@@ -260,19 +270,21 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
     commit,
     repository,
     project: { ...project, currentVersion: current },
-    versionPatch: request.tag
-      ? {
-          from: current,
-          to: version.cargo,
-          pyproject:
-            staticPythonVersion === null ? null : { from: staticPythonVersion, to: version.pep440 },
-          files: Object.keys(patchedFiles),
-        }
-      : null,
+    versionPatch: patch && {
+      from: current,
+      to: version.cargo,
+      pyproject:
+        staticPythonVersion === null || files.pyproject === null
+          ? null
+          : { file: files.pyproject.file, from: staticPythonVersion, to: version.pep440 },
+      requirements: patch.requirements,
+      files: Object.keys(patch.files),
+    },
     targetSource: choice.source,
     targets,
     checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
     python: python && { ...python, wheels: targets.flatMap((t) => (t.wheel ? [t.wheel] : [])) },
+    noPython: python ? null : (files.noPythonReason ?? "the pyproject.toml describes no package"),
     image: imagePlan(repository, version, request, commit, targets),
     noImage: noImageReason(repository, targets, choice.source),
     placeholders,
@@ -285,7 +297,7 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
         }
       : null,
   };
-  return { plan, patchedFiles };
+  return { plan, patchedFiles: patch?.files ?? {} };
 }
 
 /** `owner/name`, as people write it. */
@@ -308,5 +320,6 @@ export async function readRelease(
   reader: SourceReader,
   request: PlanRequest,
 ): Promise<PreparedRelease> {
-  return prepareRelease(await loadProjectFiles(reader), request);
+  const files = await loadProjectFiles(reader, { pythonProject: request.pythonProject ?? null });
+  return prepareRelease(files, request);
 }

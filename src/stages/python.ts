@@ -3,6 +3,7 @@ import { rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkDistCommand } from "../commands/check-dist.js";
 import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js";
 import { smokeTestCommand } from "../commands/python-smoke.js";
+import { importLibraryDir, python3ImplibCommand } from "../commands/python3-implib.js";
 import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
 import type { PythonPlan } from "../plan/python-plan.js";
@@ -11,7 +12,7 @@ import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
 import type { RunContext } from "./run-context.js";
 import { withScripts } from "./scripts.js";
-import { requireMacosSdk, toolchainContainer } from "./toolchain.js";
+import { requireMacosSdk, SOURCE_DIR, toolchainContainer } from "./toolchain.js";
 
 const DIST = "/dist";
 
@@ -30,9 +31,8 @@ export function pythonPlanOf(ctx: RunContext): PythonPlan {
   const python = ctx.plan.python;
   if (!python) {
     throw new PlanError(
-      `the project has no maturin pyproject.toml (one with [build-system] build-backend = ` +
-        `"maturin" next to Cargo.toml), so "${ctx.plan.project.packageName}" has no wheels or ` +
-        "sdist to build: a pure Rust release publishes only the archives and the image",
+      `"${ctx.plan.project.packageName}" has no wheels or sdist to build: ${ctx.plan.noPython}. ` +
+        "A pure Rust release publishes only the archives and the image",
     );
   }
   return python;
@@ -40,9 +40,11 @@ export function pythonPlanOf(ctx: RunContext): PythonPlan {
 
 /**
  * maturin in the target's toolchain container: the same source and the same per-target cargo
- * target directory as the binaries, so dependencies compiled once are reused.
+ * target directory as the binaries, so dependencies compiled once are reused. It runs in the
+ * directory of pyproject.toml (maturin resolves manifest-path from there).
  */
 function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
+  const { dir } = pythonPlanOf(ctx).pyproject;
   return (
     withUv(ctx, toolchainContainer(ctx, target))
       // maturin dates the wheel's entries and its SBOM with it, and then leaves out the SBOM's
@@ -50,16 +52,31 @@ function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
       .withEnvVariable("SOURCE_DATE_EPOCH", String(ctx.sourceDateEpoch))
       .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
       .withExec(rustupTargetCommand(target, ctx.channel))
+      .withWorkdir(dir === "" ? SOURCE_DIR : `${SOURCE_DIR}/${dir}`)
   );
+}
+
+/**
+ * A Windows wheel's container gets python3.dll's import library the way the plan says: pyo3's
+ * own feature (added to maturin's), or made here from the module's pinned python3.def, with
+ * PYO3_CROSS_LIB_DIR pointing pyo3 at it.
+ */
+function withImportLibrary(ctx: RunContext, target: TargetPlan, container: Container) {
+  const windows = target.os === "windows" ? pythonPlanOf(ctx).windows : null;
+  if (windows?.way !== "python3.def") return { container, features: windows?.features ?? [] };
+  return {
+    container: withScripts(container)
+      .withExec(python3ImplibCommand(target))
+      .withEnvVariable("PYO3_CROSS_LIB_DIR", importLibraryDir(target)),
+    features: windows.features,
+  };
 }
 
 /** The directory maturin writes one target's wheel into (lazy). */
 export function wheelDirectory(ctx: RunContext, target: TargetPlan): Directory {
   const out = `/wheels/${target.triple}`;
-  const extraFeatures = target.os === "windows" ? pythonPlanOf(ctx).windowsFeatures : [];
-  return maturinContainer(ctx, target)
-    .withExec(maturinBuildCommand(target, out, extraFeatures))
-    .directory(out);
+  const { container, features } = withImportLibrary(ctx, target, maturinContainer(ctx, target));
+  return container.withExec(maturinBuildCommand(target, out, features)).directory(out);
 }
 
 /** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
@@ -79,7 +96,7 @@ export interface PythonDist {
 /**
  * Builds the wheels of `targets` (rows of the plan; all of them for a release) and the sdist,
  * and checks them before anything can publish them: file names and tags, METADATA versions,
- * `twine check --strict`, and a clean install of the wheel the engine can run natively (import,
+ * `twine check`, and a clean install of the wheel the engine can run natively (import,
  * and the console script or executable).
  */
 export async function pythonDist(

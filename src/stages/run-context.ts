@@ -74,6 +74,14 @@ function patchedSource(source: Directory, prepared: PreparedRelease): Directory 
   );
 }
 
+/** The source as the builds of a call get it: planned (bad input fails here), then patched. */
+export async function readPatchedSource(
+  source: Directory,
+  request: PlanRequest,
+): Promise<Directory> {
+  return patchedSource(source, await readRelease(directoryReader(source), request));
+}
+
 /**
  * Reads the project (each file once), plans the call's release (the tag parsed once) and sets
  * up what its builds share. Bad input fails here, before any work.

@@ -1,24 +1,10 @@
-import { execFile } from "node:child_process";
 import { describe, expect, test } from "vitest";
 import { LAYOUTS } from "../support/layouts.js";
 import { planFor } from "../support/plan.js";
-import { EXAMPLE_DIR, REPO_ROOT, readProject } from "../support/projects.js";
+import { npmRunPlan } from "../support/plan-cli.js";
+import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
-
-/** `npm run plan -- <args>` exactly as README gives it; resolves with its exit code and output. */
-function npmRunPlan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", "plan", "--", ...args],
-      { cwd: REPO_ROOT },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe("npm run plan", () => {
   test("prints the same plan as the library, for any project directory", async () => {
@@ -34,7 +20,7 @@ describe("npm run plan", () => {
     ]);
     expect(stderr.replace(/npm warn .*\n/g, "")).toBe("");
     expect(code).toBe(0);
-    const expected = planFor({
+    const expected = await planFor({
       files: await readProject(EXAMPLE_DIR),
       tag: "v0.1.5",
       commit: SHA,
@@ -93,7 +79,10 @@ describe("npm run plan", () => {
       "several packages that have binaries: alpha, beta. Choose the one to release with --cargo-package <name>",
     ],
     [["--tag", "v1.2.3+meta"], "build metadata (+...) is not allowed"],
-    [["--source", "/nonexistent-project", "--tag", "v1.2.3"], "the source has no Cargo.toml"],
+    [
+      ["--source", "/nonexistent-project", "--tag", "v1.2.3"],
+      "error: --source /nonexistent-project does not exist or is not a directory",
+    ],
     [["--tag", "v1.2.3", "--repository", "no-slash"], 'invalid repository "no-slash"'],
     [[], "--tag is required"],
     [["--tag", "v1.2.3", "--bogus"], "Unknown option '--bogus'"],

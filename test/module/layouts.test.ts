@@ -248,7 +248,7 @@ describe("a pure Rust workspace, released with --cargo-package", () => {
     expect(report.split("\n")[0]).toBe("Dry run: Release v1.3.0 of beta (cargo 1.3.0)");
     expect(report).toMatch(/would stage\s+beta-x86_64-unknown-linux-gnu\.tar\.gz/);
     expect(report).toMatch(
-      /\nTestPyPI\n\s+not applicable\s+-\s+the project has no maturin pyproject\.toml\n\nPyPI\n\s+not applicable\s+-\s+the project has no maturin pyproject\.toml\n/,
+      /\nTestPyPI\n\s+not applicable\s+-\s+no maturin pyproject\.toml at the root or below it; [^\n]+\n\nPyPI\n\s+not applicable\s+-\s+no maturin pyproject\.toml at the root or below it; [^\n]+--python-project <dir>\)\n/,
     );
     // Nothing would go to either index.
     expect(report).not.toMatch(/PyPI[^\n]*\n\s+would publish/);
@@ -259,16 +259,13 @@ describe("a pure Rust workspace, released with --cargo-package", () => {
     ["wheels", { tag: "v1.3.0" }],
     ["sdist", {}],
     ["publishPython", { tag: "v1.3.0" }],
-  ])(
-    "%s fails before any container: the project has no maturin pyproject.toml",
-    async (fn, args) => {
-      const outcome = await mod.call(fn, args, { module: beta() });
-      expect(outcome.error).toContain(
-        'the project has no maturin pyproject.toml (one with [build-system] build-backend = "maturin" next to Cargo.toml), so "beta" has no wheels or sdist to build',
-      );
-      expect(outcome.model.containers).toEqual([]);
-    },
-  );
+  ])("%s fails before any container, saying why the project has no wheels", async (fn, args) => {
+    const outcome = await mod.call(fn, args, { module: beta() });
+    expect(outcome.error).toContain(
+      '"beta" has no wheels or sdist to build: no maturin pyproject.toml at the root or below it; not searched: target/,',
+    );
+    expect(outcome.model.containers).toEqual([]);
+  });
 
   test("without --cargo-package, the call fails naming the packages with binaries", async () => {
     const outcome = await mod.call("build", {}, { module: source(LAYOUTS.pureRustWorkspace) });

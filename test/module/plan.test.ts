@@ -22,7 +22,7 @@ describe("dagger call plan", () => {
       repository: "octo/sample-usage",
     });
     expect(outcome.error).toBeUndefined();
-    const expected = planFor({
+    const expected = await planFor({
       files: await readProject(EXAMPLE_DIR),
       tag: "v0.1.5",
       commit: SHA,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ModuleUnderTest } from "../harness/dagger-call.js";
+import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
+import { LAYOUTS } from "../support/layouts.js";
 import { built } from "../support/release-scenario.js";
 
 /**
@@ -53,5 +54,25 @@ describe("one plan per call", () => {
     expect(outcome.error).toBeUndefined();
     expect(outcome.counts.parseTag).toBe(1);
     expect(Object.values(contentReads(mod.engine.queries.slice(before)))).toEqual([1, 1, 1]);
+  });
+
+  test("a pyproject.toml found below the root and the members pinning each other: each file read once", async () => {
+    const before = mod.engine.queries.length;
+    const outcome = await mod.call(
+      "plan",
+      { tag: "v0.3.0" },
+      { module: { source: directoryArg(LAYOUTS.pypiSubdir) } },
+    );
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.counts.parseTag).toBe(1);
+    const reads = contentReads(mod.engine.queries.slice(before));
+    expect(Object.keys(reads).sort()).toEqual([
+      "Cargo.lock",
+      "Cargo.toml",
+      "crates/qctl-core/Cargo.toml",
+      "crates/qctl/Cargo.toml",
+      "pypi/pyproject.toml",
+    ]);
+    expect(Object.values(reads).every((n) => n === 1)).toBe(true);
   });
 });

@@ -39,6 +39,7 @@ describe("the module's CLI surface", () => {
       "--source-date-epoch Int?",
       "--cargo-package String?",
       "--targets [String]?",
+      "--python-project String?",
     ]);
     // The scanner resolved the imported constant: the engine applies exactly these patterns.
     expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);
@@ -87,6 +88,7 @@ describe("the module's CLI surface", () => {
       },
       wheels: { returns: "Directory", flags: ["--target String?", "--tag String?"] },
       sdist: { returns: "Directory", flags: ["--tag String?"] },
+      source: { returns: "Directory", flags: ["--tag String"] },
       "python-dist": { returns: "Directory", flags: ["--tag String?"] },
       "publish-python": {
         returns: "String",
@@ -132,6 +134,7 @@ describe("the module's CLI surface", () => {
           "--rebuild Boolean = false",
           "--skip-attestations Boolean = false",
           "--sigstore-trust-config File?",
+          '--report-format String = "text"',
         ],
       },
       verify: {

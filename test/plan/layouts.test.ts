@@ -4,7 +4,7 @@ import { readManifest } from "../../src/plan/manifest.js";
 import { smokeSubject } from "../../src/plan/python-plan.js";
 import { DEFAULT_TARGETS } from "../../src/plan/targets.js";
 import { LAYOUTS, type Layout, layoutFiles } from "../support/layouts.js";
-import { type PlanInput, planFor } from "../support/plan.js";
+import { type PlanInput, planFor, pyprojectText, withPyproject } from "../support/plan.js";
 import { readProject } from "../support/projects.js";
 
 const TAG = "v0.5.0-rc.1";
@@ -14,7 +14,7 @@ async function plan(
   changes: Record<string, string | null> = {},
   input: Partial<PlanInput> = {},
 ) {
-  return planFor({ files: await layoutFiles(layout, changes), tag: TAG, ...input });
+  return await planFor({ files: await layoutFiles(layout, changes), tag: TAG, ...input });
 }
 
 async function refusal(
@@ -38,13 +38,14 @@ describe("maturin bin bindings, shaped like py-spy", () => {
     const planned = await plan("binBindings");
     expect(planned.project).toMatchObject({ packageName: "tracewatch", bins: ["twatch"] });
     expect(planned.python).toEqual({
+      pyproject: { file: "pyproject.toml", dir: "", origin: "root" },
       project: "tracewatch-cli",
       distName: "tracewatch_cli",
       version: "0.5.0rc1",
       bindings: "bin",
       wheelTags: { python: "py3", abi: "none" },
       features: [],
-      windowsFeatures: [],
+      windows: null,
       moduleName: null,
       pythonSource: null,
       executables: ["twatch"],
@@ -64,15 +65,16 @@ describe("maturin bin bindings, shaped like py-spy", () => {
     expect((await plan("binBindings")).versionPatch).toEqual({
       from: "0.1.0",
       to: "0.5.0-rc.1",
-      pyproject: { from: "0.1.0", to: "0.5.0rc1" },
+      pyproject: { file: "pyproject.toml", from: "0.1.0", to: "0.5.0rc1" },
+      requirements: [],
       files: ["Cargo.toml", "Cargo.lock", "pyproject.toml"],
     });
   });
 
   test("without `bindings`, maturin's own detection gives bin for a crate with only binaries", async () => {
     const files = await readProject(LAYOUTS.binBindings);
-    const pyprojectToml = (files.pyprojectToml as string).replace('bindings = "bin"\n', "");
-    expect(readManifest({ ...files, pyprojectToml }).python?.bindings).toBe("bin");
+    const pyproject = pyprojectText(files).replace('bindings = "bin"\n', "");
+    expect(readManifest(withPyproject(files, pyproject)).python?.bindings).toBe("bin");
   });
 
   test("the smoke test runs the installed executable and imports nothing", async () => {
@@ -96,6 +98,7 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
       from: "0.4.0",
       to: "0.5.0-rc.1",
       pyproject: null,
+      requirements: [],
       files: ["Cargo.toml", "Cargo.lock"],
     });
     expect(planned.python).toMatchObject({
@@ -117,7 +120,7 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
   test("a version of the crate's own is patched in the crate's manifest", async () => {
     const files = await readProject(LAYOUTS.manifestPath);
     const member = files.members["crates/lintkit"] as string;
-    const planned = planFor({
+    const planned = await planFor({
       files: {
         ...files,
         members: {
@@ -138,17 +141,17 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
   });
 
   test("without module-name, maturin's default (the project name) names the package", async () => {
-    const pyproject = (await readProject(LAYOUTS.manifestPath)).pyprojectToml as string;
+    const pyproject = pyprojectText(await readProject(LAYOUTS.manifestPath));
     const planned = await plan("manifestPath", {
       "pyproject.toml": pyproject.replace('module-name = "lintkit"\n', ""),
     });
     expect(planned.python?.moduleName).toBeNull();
   });
 
-  test("an extension with pyo3 < 0.29 there is caught, naming the member's manifest", async () => {
+  test("an extension there: its Windows import library is planned from the member's lock entry", async () => {
     const files = await readProject(LAYOUTS.manifestPath);
-    const message = await refusal("manifestPath", {
-      "pyproject.toml": (files.pyprojectToml as string)
+    const extension = (pyo3: string) => ({
+      "pyproject.toml": pyprojectText(files)
         .replace('bindings = "bin"', 'bindings = "pyo3"\nfeatures = ["python"]')
         .replace('module-name = "lintkit"', 'module-name = "lintkit._native"'),
       "crates/lintkit/Cargo.toml":
@@ -157,13 +160,14 @@ describe("[tool.maturin] manifest-path into a virtual workspace, shaped like uv 
         '[features]\npython = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py39"]\n',
       "crates/lintkit/src/lib.rs": "",
       "Cargo.lock":
-        `${files.cargoLock}\n[[package]]\nname = "pyo3"\nversion = "0.22.6"\n` +
+        `${files.cargoLock}\n[[package]]\nname = "pyo3"\nversion = "${pyo3}"\n` +
         'source = "registry+https://github.com/rust-lang/crates.io-index"\n',
     });
-    expect(message).toContain("pyo3 0.22.6 (Cargo.lock) links the Windows");
-    expect(message).toContain(
-      "Turn it on in crates/lintkit/Cargo.toml:\n" +
-        '  python = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py39", "pyo3/generate-import-lib"]   # in [features]\n',
+    expect((await plan("manifestPath", extension("0.22.6"))).python?.windows?.way).toBe(
+      "python3.def",
+    );
+    expect(await refusal("manifestPath", extension("0.15.2"))).toContain(
+      "Upgrade pyo3 to 0.16.4 or later in crates/lintkit/Cargo.toml",
     );
   });
 });
@@ -201,9 +205,8 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
 });
 
 describe("bad input is refused by the plan, naming the value and the fix", () => {
-  const binPyproject = async () => (await readProject(LAYOUTS.binBindings)).pyprojectToml as string;
-  const lintkitPyproject = async () =>
-    (await readProject(LAYOUTS.manifestPath)).pyprojectToml as string;
+  const binPyproject = async () => pyprojectText(await readProject(LAYOUTS.binBindings));
+  const lintkitPyproject = async () => pyprojectText(await readProject(LAYOUTS.manifestPath));
 
   test.each(["cffi", "uniffi"])("bindings = %j: not supported yet", async (bindings) => {
     const pyproject = (await binPyproject()).replace('"bin"', `"${bindings}"`);
@@ -243,7 +246,8 @@ describe("bad input is refused by the plan, naming the value and the fix", () =>
       "a manifest-path outside the source",
       'manifest-path = "../lintkit/Cargo.toml"',
       'pyproject.toml sets [tool.maturin] manifest-path = "../lintkit/Cargo.toml", outside the ' +
-        "source directory: give a path below the directory of pyproject.toml",
+        "source directory: only --source reaches the build; give a path inside it (relative to " +
+        "the directory of pyproject.toml), or point --source at a directory that holds both",
     ],
     [
       "no manifest-path while Cargo.toml is a virtual workspace",
@@ -275,7 +279,8 @@ describe("bad input is refused by the plan, naming the value and the fix", () =>
   ])("a pyproject.toml that does not build with maturin: %j", async (pyproject, backend) => {
     expect(await refusal("binBindings", { "pyproject.toml": pyproject })).toBe(
       `pyproject.toml builds with ${backend}, not maturin: this pipeline builds wheels with ` +
-        'maturin only; set build-backend = "maturin" in [build-system] (with maturin in `requires`)',
+        'maturin only; set build-backend = "maturin" in [build-system] (with maturin in `requires`), ' +
+        "or name the directory of a maturin pyproject.toml with --python-project <dir>",
     );
   });
 

@@ -58,14 +58,7 @@ describe("readManifest", () => {
         pythonPackage: null,
         scripts: ["codex-usage"],
         abi3: "cp38",
-        pyo3: {
-          version: "0.23.5",
-          importLibLocked: true,
-          manifestFile: "Cargo.toml",
-          enableLine:
-            'pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38", ' +
-            '"pyo3/generate-import-lib"]   # in [features]',
-        },
+        pyo3: { version: "0.23.5", importLibLocked: true, manifestFile: "Cargo.toml" },
       },
       toolchain: null,
       docs: [],
@@ -199,7 +192,11 @@ describe("readManifest", () => {
       },
       "Cargo.lock records codex-usage 0.0.9 but Cargo.toml says 0.1.0",
     ],
-    ["broken TOML", { "Cargo.toml": "[package\nname=" }, "Cargo.toml is not valid TOML"],
+    [
+      "broken TOML, saying where",
+      { "Cargo.toml": "[package\nname=" },
+      "Cargo.toml:1:9: not valid TOML: ",
+    ],
   ])("refuses %s", async (_case, change, message) => {
     expect(await manifestError({ ...SINGLE_PACKAGE, ...change })).toContain(message);
   });
@@ -217,7 +214,7 @@ describe("readManifest", () => {
 
   test("a project without Cargo.toml is refused by the loader", async () => {
     await expect(project({ "README.md": "hi" })).rejects.toThrow(
-      "the source has no Cargo.toml at its root: pass the project directory with --source",
+      "the source has no Cargo.toml at its root (it holds README.md): pass the project directory with --source",
     );
   });
 });

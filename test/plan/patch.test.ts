@@ -11,6 +11,11 @@ import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
 
 const cleanups: (() => void)[] = [];
 
+/** The files patchVersion rewrites, by path. */
+async function patchedFiles(...args: Parameters<typeof patchVersion>) {
+  return (await patchVersion(...args)).files;
+}
+
 /** Every workspace package's version as `cargo metadata --locked --offline` reads it. */
 async function lockedVersions(dir: string): Promise<Record<string, string>> {
   const { stdout } = await run(
@@ -45,7 +50,7 @@ function changedLines(before: string, after: string): [string, string][] {
 describe("patchVersion", () => {
   test("changes only the package version line and the package's own lock entry", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
-    const patched = patchVersion(files, readManifest(files), parseTag("v1.2.3-rc.1"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v1.2.3-rc.1"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml"]);
     expect(changedLines(files.cargoToml, patched["Cargo.toml"] as string)).toEqual([
       ['version = "0.1.0" # replaced by the tag', 'version = "1.2.3-rc.1" # replaced by the tag'],
@@ -66,7 +71,7 @@ describe("patchVersion", () => {
       "Cargo.toml": crlf,
       "Cargo.lock": SINGLE_PACKAGE["Cargo.lock"].replaceAll("\n", "\r\n"),
     });
-    const patched = patchVersion(files, readManifest(files), parseTag("v2.0.0"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v2.0.0"));
     expect(patched["Cargo.toml"]).toBe(
       crlf.replace(
         "version = '0.1.0' # replaced by the tag\r",
@@ -78,14 +83,14 @@ describe("patchVersion", () => {
 
   test("a [dependencies] version or a [dev-dependencies.x] version is never touched", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
-    const patched = patchVersion(files, readManifest(files), parseTag("v3.0.0"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v3.0.0"));
     expect(patched["Cargo.toml"]).toContain('[dev-dependencies.version-sync]\nversion = "0.9"');
     expect(patched["Cargo.toml"]).toContain('pyo3 = { version = "0.23", optional = true }');
   });
 
   test("a workspace gets [workspace.package] and every inheriting member's lock entry", async () => {
     const { files } = await projectIn(WORKSPACE);
-    const patched = patchVersion(files, readManifest(files), parseTag("v0.4.0"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v0.4.0"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml"]);
     expect(changedLines(files.cargoToml, patched["Cargo.toml"] as string)).toEqual([
       ['version = "0.3.0"', 'version = "0.4.0"'],
@@ -101,7 +106,7 @@ describe("patchVersion", () => {
       '[project]\nname = "codex-usage"\nversion = "0.1.0"  # the tag replaces it\n\n' +
       '[build-system]\nbuild-backend = "maturin"\n';
     const { files } = await projectIn({ ...SINGLE_PACKAGE, "pyproject.toml": pyproject });
-    const patched = patchVersion(files, readManifest(files), parseTag("v1.0.0-rc.2"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v1.0.0-rc.2"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "Cargo.toml", "pyproject.toml"]);
     expect(changedLines(pyproject, patched["pyproject.toml"] as string)).toEqual([
       ['version = "0.1.0"  # the tag replaces it', 'version = "1.0.0rc2"  # the tag replaces it'],
@@ -111,7 +116,7 @@ describe("patchVersion", () => {
   test("a dynamic pyproject.toml version is left to maturin: the file is not rewritten", async () => {
     const { files } = await projectIn(SINGLE_PACKAGE);
     expect(
-      Object.keys(patchVersion(files, readManifest(files), parseTag("v1.0.0"))).sort(),
+      Object.keys(await patchedFiles(files, readManifest(files), parseTag("v1.0.0"))).sort(),
     ).toEqual(["Cargo.lock", "Cargo.toml"]);
   });
 
@@ -122,9 +127,9 @@ describe("patchVersion", () => {
     const cargoToml = files.cargoToml
       .replace('version = "0.1.0" # replaced by the tag\n', "")
       .concat('\n[package.metadata]\nversion = "0.1.0"\n');
-    expect(() => patchVersion({ ...files, cargoToml }, manifest, parseTag("v1.0.0"))).toThrow(
-      'could not find a `version = "..."` line in [package] of Cargo.toml',
-    );
+    await expect(
+      patchVersion({ ...files, cargoToml }, manifest, parseTag("v1.0.0")),
+    ).rejects.toThrow('could not find a `version = "..."` line in [package] of Cargo.toml');
   });
 });
 
@@ -134,7 +139,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     cleanups.push(dir.remove);
     copyExample(dir.path);
     const files = await readProject(dir.path);
-    const patched = patchVersion(files, readManifest(files), parseTag("v0.1.5-rc.1"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v0.1.5-rc.1"));
 
     // What the seed did: sed on Cargo.toml only.
     writeFileSync(join(dir.path, "Cargo.toml"), patched["Cargo.toml"] as string);
@@ -176,7 +181,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     const files = await readProject(copy.path);
     writeTree(
       copy.path,
-      patchVersion(files, readManifest(files, { cargoPackage }), parseTag("v0.5.0-rc.1")),
+      await patchedFiles(files, readManifest(files, { cargoPackage }), parseTag("v0.5.0-rc.1")),
     );
     expect(await lockedVersions(copy.path)).toEqual(versions);
   });
@@ -190,7 +195,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
       readFileSync(member, "utf8").replace("version.workspace = true", 'version = "0.4.0"'),
     );
     const files = await readProject(copy.path);
-    const patched = patchVersion(files, readManifest(files), parseTag("v0.5.0"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v0.5.0"));
     expect(Object.keys(patched).sort()).toEqual(["Cargo.lock", "crates/lintkit/Cargo.toml"]);
     writeTree(copy.path, patched);
     expect(await lockedVersions(copy.path)).toMatchObject({
@@ -206,7 +211,7 @@ describe("patched sources are accepted by real cargo with --locked", () => {
     writeTree(dir.path, tree);
     await run("cargo", ["generate-lockfile", "--offline"], { cwd: dir.path });
     const files = await readProject(dir.path);
-    const patched = patchVersion(files, readManifest(files), parseTag("v0.4.0-beta.2"));
+    const patched = await patchedFiles(files, readManifest(files), parseTag("v0.4.0-beta.2"));
     writeTree(dir.path, patched);
     const { stdout } = await run(
       "cargo",

@@ -23,7 +23,7 @@ describe("the plan's PEP 440 version is maturin's", () => {
       const dir = join(scratch.path, tag);
       copyExample(dir);
       const files = await readProject(dir);
-      writeTree(dir, patchVersion(files, readManifest(files), version));
+      writeTree(dir, (await patchVersion(files, readManifest(files), version)).files);
       const out = join(dir, "dist");
       await run("maturin", ["sdist", "--out", out], { cwd: dir });
       const [sdist] = readdirSync(out);

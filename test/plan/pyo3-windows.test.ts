@@ -1,10 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
-import { pyo3Facts, windowsWheelFeatures } from "../../src/plan/pyo3-windows.js";
-import { parseToml } from "../../src/plan/toml.js";
-import { run } from "../example/tools.js";
-import { planFor, projectFiles } from "../support/plan.js";
-import { readProject, scratchDir, writeTree } from "../support/projects.js";
+import { PYTHON3_DEF, pyo3Facts, windowsImportLibrary } from "../../src/plan/pyo3-windows.js";
+import { LAYOUTS } from "../support/layouts.js";
+import { planFor } from "../support/plan.js";
+import { readProject } from "../support/projects.js";
 import { SINGLE_PACKAGE } from "./fixtures.js";
 
 function lock(packages: [string, string][]): string {
@@ -17,23 +16,8 @@ function lock(packages: [string, string][]): string {
     .join("\n");
 }
 
-const CODEX_USAGE = `[package]
-name = "codex-usage"
-version = "0.1.0"
-
-[dependencies]
-pyo3 = { version = "0.20", optional = true }
-
-[features]
-pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38"]
-`;
-
-function facts(cargoToml: string, locked: [string, string][], features = ["pyo3"]) {
-  return pyo3Facts(parseToml("Cargo.toml", cargoToml), "Cargo.toml", lock(locked), features);
-}
-
-/** The default release's Windows target, as the plan passes it. */
-const X64 = [{ triple: "x86_64-pc-windows-msvc", chosenBy: "the default targets" }];
+const way = (locked: [string, string][]) =>
+  windowsImportLibrary(pyo3Facts("crates/ext/Cargo.toml", lock(locked)));
 
 function refusal(run: () => unknown): string {
   try {
@@ -45,137 +29,142 @@ function refusal(run: () => unknown): string {
   throw new Error("expected a PlanError");
 }
 
-describe("the Windows wheel and pyo3's import library", () => {
-  test("codex-usage's pyo3 0.20 without generate-import-lib stops the plan with the line to add", () => {
-    const message = refusal(() =>
-      windowsWheelFeatures(facts(CODEX_USAGE, [["pyo3", "0.20.3"]]), X64),
-    );
-    expect(message).toContain(
-      "pyo3 0.20.3 (Cargo.lock) links the Windows (x86_64-pc-windows-msvc)",
-    );
-    expect(message).toContain(
-      '  pyo3 = ["dep:pyo3", "pyo3/extension-module", "pyo3/abi3-py38", "pyo3/generate-import-lib"]   # in [features]\n',
-    );
-    expect(message).toContain("commit Cargo.lock (it gains python3-dll-a)");
-    expect(message).toContain("(or leave Windows out of the targets: the default targets).");
+describe("how the Windows wheel gets python3.dll's import library", () => {
+  test("codex-usage's pyo3 0.20 without generate-import-lib: the release makes it from python3.def", () => {
+    const library = way([["pyo3", "0.20.3"]]);
+    expect(library.way).toBe("python3.def");
+    expect(library.features).toEqual([]);
+    expect(library.description).toContain("llvm-dlltool");
+    expect(library.description).toContain(PYTHON3_DEF.sha256);
+    expect(library.description).toContain("Cargo.toml and Cargo.lock stay as committed");
   });
 
-  test("without a Windows target, nothing is asked of pyo3", () => {
-    expect(windowsWheelFeatures(facts(CODEX_USAGE, [["pyo3", "0.20.3"]]), [])).toEqual([]);
+  test("with python3-dll-a locked, pyo3's own feature makes it, under its name of that version", () => {
+    const locked = (pyo3: string) =>
+      way([
+        ["pyo3", pyo3],
+        ["python3-dll-a", "0.2.15"],
+      ]);
+    expect(locked("0.20.3")).toMatchObject({
+      way: "pyo3-feature",
+      features: ["pyo3/generate-import-lib"],
+    });
+    expect(locked("0.16.5").features).toEqual(["pyo3/generate-import-lib"]);
+    // 0.16.4 named it generate-abi3-import-lib.
+    expect(locked("0.16.4").features).toEqual(["pyo3/generate-abi3-import-lib"]);
   });
 
-  test("Windows on Arm needs the import library as x86_64 does, and the error names both", () => {
-    const both = [
-      ...X64,
-      {
-        triple: "aarch64-pc-windows-msvc",
-        chosenBy: "Cargo.toml line 9: [package.metadata.rust-release] targets",
-      },
-    ];
+  test("pyo3 0.29 links with raw-dylib: nothing is made", () => {
+    expect(way([["pyo3", "0.29.3"]])).toMatchObject({ way: "raw-dylib", features: [] });
+    expect(windowsImportLibrary(null).way).toBe("raw-dylib");
+  });
+
+  test("from 0.16.4, the first pyo3 that needs no interpreter for the target", () => {
+    expect(way([["pyo3", "0.16.4"]]).way).toBe("python3.def");
+    expect(way([["pyo3", "0.28.3"]]).way).toBe("python3.def");
+  });
+
+  test.each(["0.16.3", "0.15.2", "0.14.5"])(
+    "pyo3 %s is refused, saying why and naming the manifest",
+    (version) => {
+      const message = refusal(() => way([["pyo3", version]]));
+      expect(message).toContain(
+        `pyo3 ${version} (Cargo.lock) cannot build the Windows abi3 extension`,
+      );
+      expect(message).toContain("needs a Python interpreter for the target");
+      expect(message).toContain("Upgrade pyo3 to 0.16.4 or later in crates/ext/Cargo.toml");
+    },
+  );
+});
+
+describe("a refusal names where the Windows targets were chosen", () => {
+  test("the default x86_64 and a listed Windows on Arm: both places, as the other fix", () => {
     const message = refusal(() =>
-      windowsWheelFeatures(facts(CODEX_USAGE, [["pyo3", "0.20.3"]]), both),
-    );
-    expect(message).toContain(
-      "pyo3 0.20.3 (Cargo.lock) links the Windows (x86_64-pc-windows-msvc, aarch64-pc-windows-msvc)",
+      windowsImportLibrary(pyo3Facts("Cargo.toml", lock([["pyo3", "0.15.2"]])), [
+        "the default targets",
+        "Cargo.toml line 9: [package.metadata.rust-release] targets",
+        "Cargo.toml line 9: [package.metadata.rust-release] targets",
+      ]),
     );
     expect(message).toContain(
       "(or leave Windows out of the targets: the default targets; Cargo.toml line 9: " +
-        "[package.metadata.rust-release] targets).",
-    );
-    const locked = facts(CODEX_USAGE, [
-      ["pyo3", "0.20.3"],
-      ["python3-dll-a", "0.2.15"],
-    ]);
-    expect(windowsWheelFeatures(locked, both)).toEqual(["pyo3/generate-import-lib"]);
-  });
-
-  test("with python3-dll-a locked, the Windows wheel is built with the feature", () => {
-    expect(
-      windowsWheelFeatures(
-        facts(CODEX_USAGE, [
-          ["pyo3", "0.20.3"],
-          ["python3-dll-a", "0.2.15"],
-        ]),
-        X64,
-      ),
-    ).toEqual(["pyo3/generate-import-lib"]);
-  });
-
-  test("pyo3 0.29 links with raw-dylib: nothing to add", () => {
-    expect(windowsWheelFeatures(facts(CODEX_USAGE, [["pyo3", "0.29.3"]]), X64)).toEqual([]);
-    expect(windowsWheelFeatures(null, X64)).toEqual([]);
-  });
-
-  test("a pyo3 dependency with its own features gets the line in [dependencies]", () => {
-    const cargoToml = `[package]\nname = "x"\nversion = "0.1.0"\n\n[dependencies]\npyo3 = { version = "0.21", features = ["extension-module", "abi3-py39"] }\n`;
-    expect(
-      refusal(() => windowsWheelFeatures(facts(cargoToml, [["pyo3", "0.21.2"]], []), X64)),
-    ).toContain(
-      '  pyo3 = { version = "0.21", features = ["extension-module", "abi3-py39", "generate-import-lib"] }   # in [dependencies]\n',
+        "[package.metadata.rust-release] targets)",
     );
   });
+});
 
-  test("a pyo3 older than the feature is told to upgrade", () => {
-    expect(
-      refusal(() => windowsWheelFeatures(facts(CODEX_USAGE, [["pyo3", "0.15.2"]]), X64)),
-    ).toContain("that feature needs pyo3 0.17.0 or later: upgrade pyo3");
+describe("the plan says which way", () => {
+  const codexUsage = {
+    cargoToml: SINGLE_PACKAGE["Cargo.toml"].replace(', "pyo3/generate-import-lib"', ""),
+    cargoLock: SINGLE_PACKAGE["Cargo.lock"].replace(
+      /\[\[package\]\]\nname = "python3-dll-a"[^[]*/,
+      "",
+    ),
+  };
+
+  test("the seed's shape as committed (pyo3 0.20 abi3, no python3-dll-a): planned without edits", async () => {
+    const files = await readProject(LAYOUTS.pyo3Abi3);
+    const plan = await planFor({ files, tag: "v0.2.0" });
+    expect(plan.python?.windows?.way).toBe("python3.def");
+    expect(plan.python?.windows?.description).toContain("pyo3 0.20.3 without python3-dll-a locked");
+    expect(plan.versionPatch?.files).toEqual(["Cargo.toml", "Cargo.lock"]);
   });
 
-  test("the release plan catches it before anything is built", () => {
-    const files = projectFiles({
-      cargoToml: SINGLE_PACKAGE["Cargo.toml"].replace(', "pyo3/generate-import-lib"', ""),
-      cargoLock: SINGLE_PACKAGE["Cargo.lock"].replace(
-        /\[\[package\]\]\nname = "python3-dll-a"[^[]*/,
-        "",
+  test("an old pyo3 is refused only when the plan builds a Windows wheel", async () => {
+    const files = await readProject(LAYOUTS.pyo3Abi3);
+    const old = {
+      ...files,
+      cargoLock: (files.cargoLock as string).replace(
+        'name = "pyo3"\nversion = "0.20.3"',
+        'name = "pyo3"\nversion = "0.15.2"',
       ),
-      pyprojectToml: SINGLE_PACKAGE["pyproject.toml"],
+    };
+    await expect(planFor({ files: old, tag: "v0.2.0" })).rejects.toThrow(
+      "pyo3 0.15.2 (Cargo.lock) cannot build the Windows abi3 extension",
+    );
+    const linux = await planFor({ files: old, tag: "v0.2.0", target: "x86_64-unknown-linux-gnu" });
+    expect(linux.python?.windows).toBeNull();
+    // Nor when the release's targets leave Windows out.
+    const chosen = await planFor({
+      files: old,
+      tag: "v0.2.0",
+      targets: ["x86_64-unknown-linux-gnu"],
     });
-    expect(refusal(() => planFor({ files, tag: "v0.1.5" }))).toContain(
-      "pyo3 0.23.5 (Cargo.lock) links the Windows",
-    );
-    const fixed = planFor({
+    expect(chosen.python?.windows).toBeNull();
+  });
+
+  test("the single-package fixture with the feature locked keeps using it", async () => {
+    const files = await readProject(LAYOUTS.pyo3Abi3);
+    const withFeature = await planFor({
       files: {
         ...files,
         cargoToml: SINGLE_PACKAGE["Cargo.toml"],
         cargoLock: SINGLE_PACKAGE["Cargo.lock"],
+        sourceFiles: ["src/main.rs"],
+        pyproject: {
+          file: "pyproject.toml",
+          text: SINGLE_PACKAGE["pyproject.toml"],
+          origin: "root",
+        },
+        pythonPackages: [],
       },
       tag: "v0.1.5",
     });
-    expect(fixed.python?.windowsFeatures).toEqual(["pyo3/generate-import-lib"]);
-    // A release without Windows does not need the feature.
-    const linuxOnly = planFor({ files, tag: "v0.1.5", targets: ["x86_64-unknown-linux-gnu"] });
-    expect(linuxOnly.python?.windowsFeatures).toEqual([]);
-  });
-});
-
-describe("the line the plan asks for, applied with real cargo", () => {
-  test("codex-usage's shape: refused, then the suggested line and `cargo update` make it pass", async () => {
-    const dir = scratchDir("pyo3-import-lib");
-    try {
-      const pyproject =
-        '[build-system]\nrequires = ["maturin>=1,<2"]\nbuild-backend = "maturin"\n\n' +
-        '[project]\nname = "codex-usage"\ndynamic = ["version"]\n\n[tool.maturin]\nfeatures = ["pyo3"]\n';
-      writeTree(dir.path, {
-        "Cargo.toml": `${CODEX_USAGE}\n[lib]\ncrate-type = ["cdylib", "rlib"]\n`,
-        "src/lib.rs": "",
-        "src/main.rs": "fn main() {}\n",
-        "pyproject.toml": pyproject,
-      });
-      await run("cargo", ["generate-lockfile"], { cwd: dir.path });
-      const before = await readProject(dir.path);
-      const message = refusal(() => planFor({ files: before, tag: "v0.1.5" }));
-      const line = /\n {2}(.+) {3}# in \[features\]\n/.exec(message)?.[1];
-      expect(line).toBeDefined();
-
-      const cargoToml = before.cargoToml.replace(/^pyo3 = \[.*\]$/m, line as string);
-      writeTree(dir.path, { "Cargo.toml": cargoToml });
-      await run("cargo", ["update", "--workspace"], { cwd: dir.path });
-      const after = await readProject(dir.path);
-      expect(after.cargoLock).toContain('name = "python3-dll-a"');
-      const plan = planFor({ files: after, tag: "v0.1.5" });
-      expect(plan.python?.windowsFeatures).toEqual(["pyo3/generate-import-lib"]);
-    } finally {
-      dir.remove();
-    }
+    expect(withFeature.python?.windows?.features).toEqual(["pyo3/generate-import-lib"]);
+    const without = await planFor({
+      files: {
+        ...files,
+        ...codexUsage,
+        sourceFiles: ["src/main.rs"],
+        pyproject: {
+          file: "pyproject.toml",
+          text: SINGLE_PACKAGE["pyproject.toml"],
+          origin: "root",
+        },
+        pythonPackages: [],
+      },
+      tag: "v0.1.5",
+    });
+    expect(without.python?.windows?.way).toBe("python3.def");
   });
 });

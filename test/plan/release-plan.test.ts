@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { PlanError } from "../../src/plan/errors.js";
-import { planFor } from "../support/plan.js";
+import { planFor, pyprojectText, withPyproject } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 
 const SHA = "0123456789abcdef0123456789abcdef01234567";
@@ -8,8 +8,8 @@ const SHA = "0123456789abcdef0123456789abcdef01234567";
 describe("buildReleasePlan on the sample crate", async () => {
   const files = await readProject(EXAMPLE_DIR);
 
-  test("a stable tag: every artifact, destination and tag is decided up front", () => {
-    const plan = planFor({
+  test("a stable tag: every artifact, destination and tag is decided up front", async () => {
+    const plan = await planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -30,6 +30,7 @@ describe("buildReleasePlan on the sample crate", async () => {
       from: "0.1.0",
       to: "0.1.5",
       pyproject: null,
+      requirements: [],
       files: ["Cargo.toml", "Cargo.lock"],
     });
     expect(plan.project).toMatchObject({
@@ -104,8 +105,8 @@ describe("buildReleasePlan on the sample crate", async () => {
     });
   });
 
-  test("a prerelease is never latest anywhere", () => {
-    const plan = planFor({
+  test("a prerelease is never latest anywhere", async () => {
+    const plan = await planFor({
       files,
       tag: "v1.0.0-rc.1",
       commit: SHA,
@@ -120,26 +121,26 @@ describe("buildReleasePlan on the sample crate", async () => {
     );
   });
 
-  test("without --repository, Cargo.toml's github.com repository names the release", () => {
-    const plan = planFor({ files, tag: "v0.2.0" });
+  test("without --repository, Cargo.toml's github.com repository names the release", async () => {
+    const plan = await planFor({ files, tag: "v0.2.0" });
     expect(plan.repository).toEqual({ owner: "example", name: "sample-usage" });
     expect(plan.image?.repository).toBe("ghcr.io/example/sample-usage");
     // Without a commit the image has no sha-<7> tag.
     expect(plan.image?.tags).toEqual(["v0.2.0", "v0.2", "v0"]);
   });
 
-  test("with no repository anywhere, the publishing sections are empty but the build is planned", () => {
+  test("with no repository anywhere, the publishing sections are empty but the build is planned", async () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0" });
+    const plan = await planFor({ files: { ...files, cargoToml }, tag: "v0.2.0" });
     expect(plan.commit).toBeNull();
     expect(plan.github).toBeNull();
     expect(plan.image).toBeNull();
     expect(plan.targets).toHaveLength(5);
   });
 
-  test("a dry run fills a missing commit and repository with marked placeholders", () => {
+  test("a dry run fills a missing commit and repository with marked placeholders", async () => {
     const cargoToml = files.cargoToml.replace(/^repository = .*\n/m, "");
-    const plan = planFor({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
+    const plan = await planFor({ files: { ...files, cargoToml }, tag: "v0.2.0", dryRun: true });
     expect(plan.commit).toEqual({ sha: "0".repeat(40), short: "0000000" });
     expect(plan.repository).toEqual({ owner: "OWNER", name: "REPOSITORY" });
     expect(plan.image?.references).toContain("ghcr.io/owner/repository:sha-0000000");
@@ -148,14 +149,14 @@ describe("buildReleasePlan on the sample crate", async () => {
       expect.stringMatching(/^repository OWNER\/REPOSITORY: no --repository was given/),
     ]);
     // What was given is never replaced, and a real release makes nothing up.
-    const given = planFor({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
+    const given = await planFor({ files, tag: "v0.2.0", commit: SHA, dryRun: true });
     expect(given.placeholders).toEqual([]);
     expect(given.repository).toEqual({ owner: "example", name: "sample-usage" });
-    expect(planFor({ files, tag: "v0.2.0" }).placeholders).toEqual([]);
+    expect((await planFor({ files, tag: "v0.2.0" })).placeholders).toEqual([]);
   });
 
-  test("--registry puts the image in another registry, lowercased, with the same tags", () => {
-    const plan = planFor({
+  test("--registry puts the image in another registry, lowercased, with the same tags", async () => {
+    const plan = await planFor({
       files,
       tag: "v0.1.5",
       commit: SHA,
@@ -165,14 +166,14 @@ describe("buildReleasePlan on the sample crate", async () => {
     expect(plan.image?.registry).toBe("registry.example.com:5000");
     expect(plan.image?.references[0]).toBe("registry.example.com:5000/octo/sample-usage:v0.1.5");
     for (const bad of ["https://ghcr.io", "ghcr.io/octo", "", "host:port"]) {
-      expect(() => planFor({ files, tag: "v0.1.5", repository: "o/r", registry: bad })).toThrow(
-        `invalid registry "${bad}"`,
-      );
+      await expect(
+        planFor({ files, tag: "v0.1.5", repository: "o/r", registry: bad }),
+      ).rejects.toThrow(`invalid registry "${bad}"`);
     }
   });
 
-  test("the plan is plain JSON data", () => {
-    const plan = planFor({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
+  test("the plan is plain JSON data", async () => {
+    const plan = await planFor({ files, tag: "v0.1.5", commit: SHA, repository: "o/r" });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
   });
 
@@ -180,30 +181,28 @@ describe("buildReleasePlan on the sample crate", async () => {
     [{ tag: "0.1.5" }, 'invalid tag "0.1.5"'],
     [{ tag: "v0.1.5", commit: "abc" }, 'invalid commit sha "abc"'],
     [{ tag: "v0.1.5", repository: "nope" }, 'invalid repository "nope"'],
-  ])("bad input %j is refused", (input, message) => {
-    expect(() => planFor({ files, ...input })).toThrow(message);
+  ])("bad input %j is refused", async (input, message) => {
+    await expect(planFor({ files, ...input })).rejects.toThrow(message);
   });
 
-  test("a static pyproject version is patched to the tag's PEP 440 spelling", () => {
-    const pyprojectToml = (files.pyprojectToml as string).replace(
-      'dynamic = ["version"]',
-      'version = "0.1.0"',
-    );
-    const plan = planFor({ files: { ...files, pyprojectToml }, tag: "v0.1.5-rc.2" });
+  test("a static pyproject version is patched to the tag's PEP 440 spelling", async () => {
+    const pyproject = pyprojectText(files).replace('dynamic = ["version"]', 'version = "0.1.0"');
+    const plan = await planFor({ files: withPyproject(files, pyproject), tag: "v0.1.5-rc.2" });
     expect(plan.versionPatch).toEqual({
       from: "0.1.0",
       to: "0.1.5-rc.2",
-      pyproject: { from: "0.1.0", to: "0.1.5rc2" },
+      pyproject: { file: "pyproject.toml", from: "0.1.0", to: "0.1.5rc2" },
+      requirements: [],
       files: ["Cargo.toml", "Cargo.lock", "pyproject.toml"],
     });
     expect(plan.python?.version).toBe("0.1.5rc2");
   });
 
-  test("a Python extension without abi3 is refused with the fix", () => {
+  test("a Python extension without abi3 is refused with the fix", async () => {
     const cargoToml = files.cargoToml.replace(', "pyo3/abi3-py38"', "");
     let error: unknown;
     try {
-      planFor({ files: { ...files, cargoToml }, tag: "v0.1.5" });
+      await planFor({ files: { ...files, cargoToml }, tag: "v0.1.5" });
     } catch (e) {
       error = e;
     }
@@ -217,8 +216,8 @@ describe("buildReleasePlan on the sample crate", async () => {
 describe("what a call builds: the plan without a tag, for one target, for the main branch", async () => {
   const files = await readProject(EXAMPLE_DIR);
 
-  test("without --tag the build carries Cargo.toml's version, read like a tag, and patches nothing", () => {
-    const plan = planFor({ files });
+  test("without --tag the build carries Cargo.toml's version, read like a tag, and patches nothing", async () => {
+    const plan = await planFor({ files });
     expect(plan.tagged).toBe(false);
     expect(plan.version).toMatchObject({ tag: "v0.1.0", cargo: "0.1.0", pep440: "0.1.0" });
     expect(plan.versionPatch).toBeNull();
@@ -228,19 +227,19 @@ describe("what a call builds: the plan without a tag, for one target, for the ma
     );
   });
 
-  test("a Cargo.toml version no release can carry is refused, naming the file", () => {
+  test("a Cargo.toml version no release can carry is refused, naming the file", async () => {
     const cargoToml = files.cargoToml.replace('version = "0.1.0"', 'version = "0.1.0+local"');
     const cargoLock = (files.cargoLock as string).replace(
       'name = "sample-usage"\nversion = "0.1.0"',
       'name = "sample-usage"\nversion = "0.1.0+local"',
     );
-    expect(() => planFor({ files: { ...files, cargoToml, cargoLock } })).toThrow(
+    await expect(planFor({ files: { ...files, cargoToml, cargoLock } })).rejects.toThrow(
       /Cargo\.toml has version "0\.1\.0\+local", which a release cannot carry .*pass --tag/,
     );
   });
 
-  test("--target plans that target alone: its row, its archive, its wheel; no image", () => {
-    const plan = planFor({ files, tag: "v0.1.5", target: "aarch64-apple-darwin" });
+  test("--target plans that target alone: its row, its archive, its wheel; no image", async () => {
+    const plan = await planFor({ files, tag: "v0.1.5", target: "aarch64-apple-darwin" });
     expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-apple-darwin"]);
     expect(plan.targets[0]).toMatchObject({
       os: "macos",
@@ -259,28 +258,28 @@ describe("what a call builds: the plan without a tag, for one target, for the ma
     expect(plan.image).toBeNull();
   });
 
-  test("--platform plans the Linux target of that platform, and the image has that variant", () => {
-    const plan = planFor({ files, repository: "o/r", platform: "linux/arm64" });
+  test("--platform plans the Linux target of that platform, and the image has that variant", async () => {
+    const plan = await planFor({ files, repository: "o/r", platform: "linux/arm64" });
     expect(plan.targets.map((t) => t.triple)).toEqual(["aarch64-unknown-linux-gnu"]);
     expect(plan.image?.variants).toEqual([
       { platform: "linux/arm64", target: "aarch64-unknown-linux-gnu", base: "cc" },
     ]);
   });
 
-  test("an unknown --target or --platform is refused with the known ones", () => {
-    expect(() => planFor({ files, target: "riscv64gc-unknown-linux-gnu" })).toThrow(
+  test("an unknown --target or --platform is refused with the known ones", async () => {
+    await expect(planFor({ files, target: "riscv64gc-unknown-linux-gnu" })).rejects.toThrow(
       /unknown target "riscv64gc-unknown-linux-gnu": choose one of x86_64-unknown-linux-gnu, /,
     );
-    expect(() => planFor({ files, platform: "linux/s390x" })).toThrow(
+    await expect(planFor({ files, platform: "linux/s390x" })).rejects.toThrow(
       'unsupported platform "linux/s390x"',
     );
   });
 
-  test("a main-branch image: latest and sha-<7>, Cargo.toml's version, no tag allowed", () => {
-    const plan = planFor({ files, repository: "o/r", commit: SHA, mainBranch: true });
+  test("a main-branch image: latest and sha-<7>, Cargo.toml's version, no tag allowed", async () => {
+    const plan = await planFor({ files, repository: "o/r", commit: SHA, mainBranch: true });
     expect(plan.image?.tags).toEqual(["latest", "sha-0123456"]);
-    expect(() =>
+    await expect(
       planFor({ files, repository: "o/r", commit: SHA, mainBranch: true, tag: "v1.0.0" }),
-    ).toThrow("a main-branch image has no release tag");
+    ).rejects.toThrow("a main-branch image has no release tag");
   });
 });

@@ -7,8 +7,8 @@ import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 describe("the image's SBOM", async () => {
   const files = await readProject(EXAMPLE_DIR);
 
-  test("names every base its platforms use: static for the musl binaries, cc for glibc ones", () => {
-    const plan = planFor({
+  test("names every base its platforms use: static for the musl binaries, cc for glibc ones", async () => {
+    const plan = await planFor({
       files,
       tag: "v0.1.5",
       repository: "octo/sample-usage",

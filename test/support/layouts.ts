@@ -14,11 +14,30 @@ import { REPO_ROOT, readProject, scratchDir, writeTree } from "./projects.js";
  *   with python-source and module-name; another member has a binary, one is excluded.
  * - pureRustWorkspace: no pyproject.toml; two members with binaries (alpha with its own
  *   version, beta inheriting the workspace's), released with --cargo-package.
+ * - pinnedWorkspace: a virtual workspace (0.4.14) whose members pin each other by version, the
+ *   way sqruff, nautilus_trader, jj, polars and rerun do: [workspace.dependencies] inline and as
+ *   a renamed table, members' [dependencies], [build-dependencies], dotted [dev-dependencies],
+ *   target tables, `=`, `~`, `^` and partial requirements, a CRLF manifest, a member with its
+ *   own version (2.1.0), and an older package of the same name outside the workspace
+ *   (vendor/foo-core-old, 0.3.0), so Cargo.lock writes "foo-core 0.4.14" items.
+ * - pinnedWorkspace1x: the same at 1.2.3 with the other spellings (`1`, `1.2`, `~1.2.3`,
+ *   single-quoted, no spaces, target build-dependencies).
+ * - pypiSubdir: clickhousectl's shape, the maturin pyproject.toml in pypi/ with manifest-path
+ *   = "../crates/qctl/Cargo.toml" (a bin wheel), the workspace pinning its member.
+ * - cliPyproject: sqruff's shape, crates/lintr/pyproject.toml next to the CLI crate (bin,
+ *   manifest-path = "Cargo.toml", a static version), the workspace pinning its member.
+ * - pyo3Abi3: the seed's own shape as committed: the sample crate with pyo3 0.20 abi3, without
+ *   generate-import-lib, so Cargo.lock holds no python3-dll-a.
  */
 export const LAYOUTS = {
   binBindings: join(REPO_ROOT, "test", "fixtures", "bin-bindings"),
   manifestPath: join(REPO_ROOT, "test", "fixtures", "manifest-path"),
   pureRustWorkspace: join(REPO_ROOT, "test", "fixtures", "pure-rust-workspace"),
+  pinnedWorkspace: join(REPO_ROOT, "test", "fixtures", "pinned-workspace"),
+  pinnedWorkspace1x: join(REPO_ROOT, "test", "fixtures", "pinned-workspace-1x"),
+  pypiSubdir: join(REPO_ROOT, "test", "fixtures", "pypi-subdir"),
+  cliPyproject: join(REPO_ROOT, "test", "fixtures", "cli-pyproject"),
+  pyo3Abi3: join(REPO_ROOT, "test", "fixtures", "pyo3-abi3-020"),
 } as const;
 
 export type Layout = keyof typeof LAYOUTS;

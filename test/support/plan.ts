@@ -9,8 +9,8 @@ export interface PlanInput extends PlanRequest {
 }
 
 /** The plan prepareRelease makes of these files for this request. */
-export function planFor({ files, ...request }: PlanInput): ReleasePlan {
-  return prepareRelease(files, request).plan;
+export async function planFor({ files, ...request }: PlanInput): Promise<ReleasePlan> {
+  return (await prepareRelease(files, request)).plan;
 }
 
 /** A target's row as the stages get it from a plan: the table's facts and these binaries. */
@@ -24,7 +24,8 @@ export function projectFiles(
   files: Pick<ProjectFiles, "cargoToml" | "cargoLock"> & Partial<ProjectFiles>,
 ): ProjectFiles {
   return {
-    pyprojectToml: null,
+    pyproject: null,
+    noPythonReason: null,
     rustToolchain: null,
     members: {},
     sourceFiles: ["src/main.rs"],
@@ -33,4 +34,16 @@ export function projectFiles(
     docs: [],
     ...files,
   };
+}
+
+/** The text of the project's pyproject.toml (the one the plan builds from). */
+export function pyprojectText(files: ProjectFiles): string {
+  if (!files.pyproject) throw new Error("the project has no pyproject.toml");
+  return files.pyproject.text;
+}
+
+/** The project files with another text for the pyproject.toml the plan builds from. */
+export function withPyproject(files: ProjectFiles, text: string): ProjectFiles {
+  if (!files.pyproject) throw new Error("the project has no pyproject.toml");
+  return { ...files, pyproject: { ...files.pyproject, text } };
 }

@@ -31,6 +31,7 @@ export function copyExample(to: string): void {
   });
 }
 
-export function readProject(root: string): Promise<ProjectFiles> {
-  return loadProjectFiles(localSourceReader(root));
+/** A project directory read as the pipeline reads it (`pythonProject`: --python-project). */
+export function readProject(root: string, pythonProject?: string | null): Promise<ProjectFiles> {
+  return loadProjectFiles(localSourceReader(root), { pythonProject: pythonProject ?? null });
 }

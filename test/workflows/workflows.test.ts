@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
@@ -13,6 +15,9 @@ const WORKFLOWS = join(REPO_ROOT, ".github/workflows");
 const TEMPLATES = join(REPO_ROOT, "ci");
 
 interface Step {
+  id?: string;
+  name?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, string>;
@@ -188,6 +193,35 @@ describe("GitHub workflows", () => {
       expect(args).toContain(secret);
     }
     expect(step?.env?.GITHUB_TOKEN).toBe(expression("secrets.GITHUB_TOKEN"));
+  });
+
+  test("the release template appends the Markdown report to the job summary, also after a failure", () => {
+    const job = Object.values(template("release.yml").jobs)[0] as Workflow["jobs"][string];
+    const [call] = daggerSteps(job);
+    expect(call?.with?.args).toMatch(/ --report-format markdown(\s|$)/);
+    expect(call?.id).toBe("release");
+    const summary = job.steps[job.steps.indexOf(call as Step) + 1];
+    expect(summary?.if).toBe("always()");
+    // The report reaches the shell through the environment, never pasted into the script.
+    expect(summary?.env?.REPORT).toBe(expression("steps.release.outputs.output"));
+    expect(summary?.run).not.toContain("${{");
+    // Run as the runner runs it (bash -e), with a report and without one.
+    const dir = mkdtempSync(join(tmpdir(), "summary-"));
+    try {
+      const summaryFile = join(dir, "summary.md");
+      const runStep = (report: string) =>
+        execFileSync("bash", ["-e", "-c", summary?.run ?? "exit 1"], {
+          env: { PATH: process.env.PATH, REPORT: report, GITHUB_STEP_SUMMARY: summaryFile },
+        });
+      runStep("### Release v1.0.0\n\n| a | `b` |");
+      runStep("");
+      expect(readFileSync(summaryFile, "utf8")).toBe(
+        "### Release v1.0.0\n\n| a | `b` |\n" +
+          'The release did not finish: its report is at the end of the log of the step "dagger call release".\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the image template: pushes to main publish the latest image with one dagger call", () => {

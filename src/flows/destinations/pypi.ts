@@ -21,8 +21,9 @@ function packageIndex(
     },
 
     skip(run) {
-      if (!run.ctx.plan.python) {
-        return { outcome: "not applicable", reason: "the project has no maturin pyproject.toml" };
+      const { python, noPython } = run.ctx.plan;
+      if (!python) {
+        return { outcome: "not applicable", reason: noPython ?? "no maturin pyproject.toml" };
       }
       const flag = skipFlag(run);
       return flag ? { outcome: "skipped", reason: flag } : null;
