@@ -24,6 +24,9 @@ export class RustRelease {
   // Never null: the SDK cannot serialise a null field of the object's state.
   sourceDateEpoch?: number;
   cargoPackage?: string;
+  compileCache?: Secret;
+  actionsResultsUrl?: Secret;
+  actionsRuntimeToken?: Secret;
 
   constructor(
     /**
@@ -44,10 +47,23 @@ export class RustRelease {
      * only member with binaries.
      */
     cargoPackage?: string,
+    /**
+     * A compile cache that outlives the engine (sccache), e.g. env://COMPILE_CACHE holding gha,
+     * s3://bucket/prefix, redis://host:port or webdav+https://host/path. A Secret: it may hold
+     * credentials. Unreachable = a warning, and the build goes on without it.
+     */
+    compileCache?: Secret,
+    /** For --compile-cache gha: env://ACTIONS_RESULTS_URL (exported by a workflow step). */
+    actionsResultsUrl?: Secret,
+    /** For --compile-cache gha: env://ACTIONS_RUNTIME_TOKEN (exported by a workflow step). */
+    actionsRuntimeToken?: Secret,
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
     this.cargoPackage = cargoPackage;
+    this.compileCache = compileCache;
+    this.actionsResultsUrl = actionsResultsUrl;
+    this.actionsRuntimeToken = actionsRuntimeToken;
   }
 
   /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
@@ -308,6 +324,12 @@ export class RustRelease {
 
   /** The module-level flags every call passes on. */
   private flags() {
-    return { sourceDateEpoch: this.sourceDateEpoch, cargoPackage: this.cargoPackage };
+    return {
+      sourceDateEpoch: this.sourceDateEpoch,
+      cargoPackage: this.cargoPackage,
+      compileCache: this.compileCache,
+      actionsResultsUrl: this.actionsResultsUrl,
+      actionsRuntimeToken: this.actionsRuntimeToken,
+    };
   }
 }

@@ -11,7 +11,9 @@ export async function singleImage(source: Directory, options: RunOptions): Promi
   const ctx = await prepareRun(source, { ...options, nativeTargetOnly: true });
   const [target] = ctx.plan.targets;
   if (!target?.platform) throw new PlanError("the image is built from a Linux target");
-  return runtimeImage(ctx, await targetBinaries(ctx, target));
+  const built = await targetBinaries(ctx, target);
+  for (const note of ctx.compileLog.notes()) console.error(note);
+  return runtimeImage(ctx, built);
 }
 
 export interface ImagePublishOptions extends RunOptions {
@@ -41,6 +43,7 @@ export async function publishImages(
   const built = await settleAll(
     imageTargets(ctx).map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
   );
+  for (const note of ctx.compileLog.notes()) console.error(note);
   const variants = await imageVariants(ctx, built);
   if (options.dryRun || !options.registryPassword) {
     return image.references.map((reference) => `${reference} (dry run: not pushed)`);

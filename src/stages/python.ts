@@ -7,23 +7,15 @@ import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
 import type { PythonPlan } from "../plan/python-plan.js";
 import type { TargetPlan } from "../plan/release-plan.js";
+import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
 import type { RunContext } from "./run-context.js";
 import { withScripts } from "./scripts.js";
 import { requireMacosSdk, toolchainContainer } from "./toolchain.js";
+import { withUv } from "./uv.js";
 
 const DIST = "/dist";
-
-/** Adds uv (and its download cache) to a container. */
-export function withUv(ctx: Pick<RunContext, "cacheNamespace">, container: Container): Container {
-  return container
-    .withFile("/usr/local/bin/uv", dag.container().from(IMAGES.uv).file("/uv"), {
-      permissions: 0o755,
-    })
-    .withMountedCache("/root/.cache/uv", dag.cacheVolume(`${ctx.cacheNamespace}-uv`))
-    .withEnvVariable("UV_TOOL_BIN_DIR", "/usr/local/bin");
-}
 
 /** The Python artifacts of the plan, or a clear error when the project has none. */
 export function pythonPlanOf(ctx: RunContext): PythonPlan {
@@ -53,13 +45,15 @@ function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
   );
 }
 
-/** The directory maturin writes one target's wheel into (lazy). */
-export function wheelDirectory(ctx: RunContext, target: TargetPlan): Directory {
-  const out = `/wheels/${target.triple}`;
+/** The container that built one target's wheel into `wheelOutput(target)` (lazy). */
+function wheelBuild(ctx: RunContext, target: TargetPlan): Container {
   const extraFeatures = target.os === "windows" ? pythonPlanOf(ctx).windowsFeatures : [];
-  return maturinContainer(ctx, target)
-    .withExec(maturinBuildCommand(target, out, extraFeatures))
-    .directory(out);
+  const command = maturinBuildCommand(target, wheelOutput(target), extraFeatures);
+  return compileStep(ctx, target, maturinContainer(ctx, target), command);
+}
+
+function wheelOutput(target: TargetPlan): string {
+  return `/wheels/${target.triple}`;
 }
 
 /** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
@@ -90,7 +84,8 @@ export async function pythonDist(
   const python = pythonPlanOf(ctx);
   const wheels = targets.map((target) => {
     if (!target.wheel) throw new Error(`the plan names no wheel for ${target.triple}`);
-    return { target, name: target.wheel, directory: wheelDirectory(ctx, target) };
+    const build = wheelBuild(ctx, target);
+    return { target, name: target.wheel, build, directory: build.directory(wheelOutput(target)) };
   });
   // The sdist needs no cross toolchain: it is made in the engine platform's container.
   const sdistBuilder =
@@ -99,12 +94,22 @@ export async function pythonDist(
   await Promise.all(targets.map(requireMacosSdk));
   // Every build's failure is reported, not only the first one's.
   await settleAll([
-    ...wheels.map(({ target, directory }) => ({
+    ...wheels.map(({ target, build, directory }) => ({
       label: target.triple,
-      run: explainFailure(() => directory.sync(), `${target.triple}: maturin build`),
+      run: explainFailure(async () => {
+        await directory.sync();
+        await ctx.compileLog.record(`${target.triple} wheel`, build);
+      }, `${target.triple}: maturin build`),
     })),
     ...(sdistDir
-      ? [{ label: "sdist", run: explainFailure(() => sdistDir.sync(), "maturin sdist") }]
+      ? [
+          {
+            label: "sdist",
+            run: explainFailure(async () => {
+              await sdistDir.sync();
+            }, "maturin sdist"),
+          },
+        ]
       : []),
   ]);
   let dist = dag.directory();

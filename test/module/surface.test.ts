@@ -38,6 +38,9 @@ describe("the module's CLI surface", () => {
       "--source Directory = /example",
       "--source-date-epoch Int?",
       "--cargo-package String?",
+      "--compile-cache Secret?",
+      "--actions-results-url Secret?",
+      "--actions-runtime-token Secret?",
     ]);
     // The scanner resolved the imported constant: the engine applies exactly these patterns.
     expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);
