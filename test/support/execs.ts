@@ -1,16 +1,29 @@
 import { type ContainerScript, SCRIPTS_DIR } from "../../src/commands/python.js";
+import { COMPILE_CACHED_SCRIPT } from "../../src/commands/sccache.js";
 import type { ExecRecord } from "../harness/model.js";
 
+/** A compile step run through the compile cache's script (with --compile-cache). */
+export const isCompileCached = (e: ExecRecord) =>
+  e.argv[0] === "sh" && e.argv[1] === `${SCRIPTS_DIR}/${COMPILE_CACHED_SCRIPT}`;
+
+/** The command a step runs, inside the compile cache's script when there is one. */
+export function commandOf(e: ExecRecord): string[] {
+  return isCompileCached(e) ? e.argv.slice(4) : e.argv;
+}
+
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
-export const isCompile = (e: ExecRecord) =>
-  e.argv[0] === "sh" && /^cargo (zigbuild|xwin build) /.test(e.argv[2] ?? "");
+export const isCompile = (e: ExecRecord) => {
+  const argv = commandOf(e);
+  return argv[0] === "sh" && /^cargo (zigbuild|xwin build) /.test(argv[2] ?? "");
+};
 
 /** The one step that fetches every locked dependency. */
 export const isVendor = (e: ExecRecord) =>
   e.argv[0] === "sh" && (e.argv[2] ?? "").includes("cargo vendor");
 
-export const isMaturinBuild = (e: ExecRecord) => e.argv[0] === "maturin" && e.argv[1] === "build";
-export const isMaturin = (e: ExecRecord) => e.argv[0] === "maturin";
+export const isMaturinBuild = (e: ExecRecord) =>
+  commandOf(e)[0] === "maturin" && commandOf(e)[1] === "build";
+export const isMaturin = (e: ExecRecord) => commandOf(e)[0] === "maturin";
 
 /** Anything that compiles Rust or fetches crates: what a resumed release must never run. */
 export const isRustWork = (e: ExecRecord) =>
@@ -18,7 +31,8 @@ export const isRustWork = (e: ExecRecord) =>
 
 /** The value after a flag in an argv or in a shell line. */
 export function flagValue(e: ExecRecord, flag: string): string | undefined {
-  const words = e.argv[0] === "sh" ? (e.argv[2] ?? "").split(/\s+/) : e.argv;
+  const argv = commandOf(e);
+  const words = argv[0] === "sh" ? (argv[2] ?? "").split(/\s+/) : argv;
   const at = words.indexOf(flag);
   return at === -1 ? undefined : words[at + 1];
 }
