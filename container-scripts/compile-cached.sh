@@ -39,7 +39,9 @@ code=$?
 
 if [ "$(cat "$report/status")" = ok ]; then
   if "$sccache" --show-stats --stats-format json >"$report/stats.raw" 2>/dev/null; then
-    sed 's/"cache_location":"[^"]*"/"cache_location":""/' "$report/stats.raw" >"$report/stats.json"
+    # A JSON string: any character but a quote or a backslash, or a backslash and the next one.
+    sed 's/"cache_location":"[^"\\]*\(\\.[^"\\]*\)*"/"cache_location":""/' \
+      "$report/stats.raw" >"$report/stats.json"
   else
     echo lost >"$report/status"
   fi
