@@ -1,6 +1,5 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseCompileCache } from "../../src/commands/compile-cache.js";
@@ -22,6 +21,7 @@ import { isCompile, isVendor } from "../support/execs.js";
 import type { Bind, FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
+import { freePort, HOST_SCCACHE, stopSccache } from "../support/sccache.js";
 import { EXAMPLE_DIR } from "./sample-binaries.js";
 
 /**
@@ -40,12 +40,6 @@ const MACOS = findTarget("aarch64-apple-darwin");
 const BUILD_TIMEOUT_MS = 600_000;
 // Shared with the other replays: zig's per-target libc and cargo's downloads stay warm.
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
-const HOST_SCCACHE = join(
-  execFileSync("python3", ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"], {
-    encoding: "utf8",
-  }).trim(),
-  "sccache",
-);
 const haveRedis = spawnSync("redis-server", ["--version"]).status === 0;
 
 const mod = new ModuleUnderTest();
@@ -58,15 +52,6 @@ let redis: ChildProcess | null = null;
 function dir(path: string): Bind {
   mkdirSync(path, { recursive: true });
   return { host: path, readOnly: false };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** The compile step `build --target` records with `--compile-cache <value>`. */
@@ -153,9 +138,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  spawnSync(HOST_SCCACHE, ["--stop-server"], {
-    env: { ...process.env, SCCACHE_SERVER_PORT: String(sccachePort) },
-  });
+  stopSccache(sccachePort);
   redis?.kill();
   for (const root of roots) root.remove();
   scratch.remove();
