@@ -226,14 +226,4 @@ describe("bad --compile-cache values", () => {
     expect(outcome.error).not.toContain(PASSWORD);
     expect(outcome.model.execs).toEqual([]);
   });
-
-  test("the runner's variables without --compile-cache gha are refused", async () => {
-    const outcome = await mod.call(
-      "build",
-      {},
-      { module: { actionsRuntimeToken: secretArg("ACTIONS_RUNTIME_TOKEN", "t") } },
-    );
-    expect(outcome.error).toContain("are for --compile-cache gha");
-    expect(outcome.model.execs).toEqual([]);
-  });
 });
