@@ -1,7 +1,11 @@
 import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
 import { rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkDistCommand } from "../commands/check-dist.js";
-import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js";
+import {
+  maturinAfterBinariesCommand,
+  maturinBuildCommand,
+  maturinSdistCommand,
+} from "../commands/maturin.js";
 import { smokeTestCommand } from "../commands/python-smoke.js";
 import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
@@ -45,11 +49,18 @@ function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
   );
 }
 
-/** The container that built one target's wheel into `wheelOutput(target)` (lazy). */
-function wheelBuild(ctx: RunContext, target: TargetPlan): Container {
+/**
+ * The container that built one target's wheel into `wheelOutput(target)` (lazy). With
+ * `afterBinaries` (a release, which builds the target's binaries anyway), a zig target's wheel
+ * step runs the binaries' build first and maturin reuses it (maturinAfterBinariesCommand).
+ */
+function wheelBuild(ctx: RunContext, target: TargetPlan, afterBinaries: boolean): Container {
   const extraFeatures = target.os === "windows" ? pythonPlanOf(ctx).windowsFeatures : [];
-  const command = maturinBuildCommand(target, wheelOutput(target), extraFeatures);
-  return compileStep(ctx, target, maturinContainer(ctx, target), command);
+  const maturin = maturinBuildCommand(target, wheelOutput(target), extraFeatures);
+  const shared = afterBinaries && target.toolchain === "zig" && target.binaries.length > 0;
+  const command = shared ? maturinAfterBinariesCommand(target, maturin) : maturin;
+  const container = maturinContainer(ctx, target);
+  return compileStep(ctx, target, shared ? withScripts(container) : container, command);
 }
 
 function wheelOutput(target: TargetPlan): string {
@@ -79,12 +90,12 @@ export interface PythonDist {
 export async function pythonDist(
   ctx: RunContext,
   targets: readonly TargetPlan[],
-  options: { sdist: boolean },
+  options: { sdist: boolean; afterBinaries?: boolean },
 ): Promise<PythonDist> {
   const python = pythonPlanOf(ctx);
   const wheels = targets.map((target) => {
     if (!target.wheel) throw new Error(`the plan names no wheel for ${target.triple}`);
-    const build = wheelBuild(ctx, target);
+    const build = wheelBuild(ctx, target, options.afterBinaries ?? false);
     return { target, name: target.wheel, build, directory: build.directory(wheelOutput(target)) };
   });
   // The sdist needs no cross toolchain: it is made in the engine platform's container.

@@ -6,9 +6,19 @@ import type { ExecRecord } from "../harness/model.js";
 export const isCompileCached = (e: ExecRecord) =>
   e.argv[0] === "sh" && e.argv[1] === `${SCRIPTS_DIR}/${COMPILE_CACHED_SCRIPT}`;
 
-/** The command a step runs, inside the compile cache's script when there is one. */
+/** A release's wheel step that runs the binaries' cargo zigbuild first (zig targets). */
+export const isMaturinAfterBinaries = (e: ExecRecord) => {
+  const argv = isCompileCached(e) ? e.argv.slice(4) : e.argv;
+  return argv[0] === "sh" && argv[1] === `${SCRIPTS_DIR}/maturin-after-zigbuild.sh`;
+};
+
+/**
+ * The command a step runs, inside the compile cache's script when there is one, and the
+ * maturin command of a release's wheel step that builds the binaries first.
+ */
 export function commandOf(e: ExecRecord): string[] {
-  return isCompileCached(e) ? e.argv.slice(4) : e.argv;
+  const argv = isCompileCached(e) ? e.argv.slice(4) : e.argv;
+  return isMaturinAfterBinaries(e) ? argv.slice(5) : argv;
 }
 
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
