@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { COMPILE_CACHE_REPORT, compileCachedCommand, SCCACHE } from "../../src/commands/sccache.js";
-import { TARGETS } from "../../src/plan/targets.js";
+import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import {
   CACHE_KEY_VARIABLE,
   cacheKeySalt,
@@ -14,9 +14,11 @@ import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord, RecordedModel } from "../harness/model.js";
 import {
   commandOf,
+  flagValue,
   isCompile,
   isCompileCached,
   isMaturin,
+  isMaturinAfterBinaries,
   isMaturinBuild,
   isVendor,
 } from "../support/execs.js";
@@ -211,6 +213,21 @@ describe("a cache that cannot be reached", () => {
     expect(report).toContain("Warning: aarch64-apple-darwin wheel: the compile cache (redis)");
     expect(report).toMatch(/\nOK$/);
     expect(report).not.toContain(HOST);
+    // A release's zig wheels run after the binaries' build, inside the cache's step.
+    const wheels = outcome.model.execs.filter(isMaturinBuild);
+    expect(wheels).toHaveLength(TARGETS.length);
+    for (const step of wheels) {
+      const target = findTarget(flagValue(step, "--target") ?? "");
+      const zig = target.toolchain === "zig";
+      expect(isCompileCached(step)).toBe(true);
+      expect(isMaturinAfterBinaries(step)).toBe(zig);
+    }
+  });
+
+  test("never reaches the plan", async () => {
+    const outcome = await mod.call("plan", { tag: "v0.1.5" }, { module: withCache(REDIS) });
+    expect(outcome.error).toBeUndefined();
+    expect(String(outcome.value)).not.toMatch(/hunter2|cache\.internal|redis|compile/i);
   });
 });
 
