@@ -32,7 +32,6 @@ const TIMEOUT_MS = 600_000;
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
 const wheelOf = (triple: string) =>
   wheelName("cached_cli", "0.1.0", { python: "py3", abi: "none" }, findTarget(triple));
-const WHEEL = wheelOf(TARGET.triple);
 
 const module: Record<string, ArgValue> = { source: directoryArg(SOURCE) };
 const answers: Answers = {
