@@ -51,8 +51,20 @@ function dir(path: string, readOnly = false): Bind {
   return { host: path, readOnly };
 }
 
-async function replay(mod: ModuleUnderTest, exec: ExecRecord, targetDir: string, vendored: string) {
+/**
+ * Replays a step. With `root`, in the root of the binary step: the source keeps its files as
+ * that step had them, as the engine's two containers share one snapshot of the source (a new
+ * root would write them anew, newer, and cargo would rebuild the project's own crate).
+ */
+async function replay(
+  mod: ModuleUnderTest,
+  exec: ExecRecord,
+  targetDir: string,
+  vendored: string,
+  root?: FreshRoot,
+) {
   const result = await replayInFreshRoot(mod.engine, exec, {
+    ...(root ? { root } : {}),
     files: { "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")) },
     mounts: {
       "/vendored": dir(vendored, true),
@@ -61,7 +73,7 @@ async function replay(mod: ModuleUnderTest, exec: ExecRecord, targetDir: string,
       ...(exec.mounts["/root/.cache/uv"] ? { "/root/.cache/uv": dir(join(CACHES, "uv")) } : {}),
     },
   });
-  roots.push(result.root);
+  if (!root) roots.push(result.root);
   return result;
 }
 
@@ -104,7 +116,7 @@ beforeAll(async () => {
     if (!step) throw new Error(`no release wheel step for ${target.triple}`);
     const targetDir = join(scratch.path, `release-target-${target.triple}`);
     const built = await replay(release, compileOf(target), targetDir, vendored);
-    const wheelStep = await replay(release, step, targetDir, vendored);
+    const wheelStep = await replay(release, step, targetDir, vendored, built.root);
     const out = wheelStep.root.path(`/wheels/${target.triple}`);
     const name = wheelOf(target.triple);
     expect(readdirSync(out)).toEqual([name]);
@@ -147,13 +159,9 @@ describe.each([
     expect(step.argv.slice(5, 7)).toEqual(["maturin", "build"]);
   });
 
-  test("compiles no dependency, and maturin compiles nothing at all", () => {
-    const [zigbuild = "", maturin = ""] = of().stderr.split(/^.*Found bin bindings.*$/m);
-    expect(maturin).toContain("Built wheel");
-    expect(compiled(maturin)).toEqual([]);
-    // The replay writes the project's files anew in each root, so cargo sees newer sources for
-    // the project's own crate; on an engine both steps get the same snapshot of the source.
-    expect(compiled(zigbuild)).toEqual(["cached-cli"]);
+  test("compiles nothing: cargo zigbuild finds the binary step's units, maturin packs them", () => {
+    expect(of().stderr).toContain("Built wheel");
+    expect(compiled(of().stderr)).toEqual([]);
   });
 
   test("the wheel's executable is the binary the archive gets, byte for byte", () => {
