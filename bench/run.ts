@@ -3,7 +3,10 @@
  * engine invocation. The SDK's scan() of src/ is compared with its scan of a one-function module
  * in fresh processes (as the engine runs it) and repeated in one process; `plan` is timed through
  * the harness end to end, and so is `release`, in full and resumed after a failed PyPI step.
- * Compare the ratios between runs: absolute times follow the machine's load.
+ * Then the compile cache with real tools (bench/compile-cache.ts), per fixture and target, cold
+ * against warm (`--compile-cache-fixtures sample,heavy`, `none` to skip it; the heavy fixture
+ * takes about half an hour on two busy cores). Compare the ratios between runs: absolute times
+ * follow the machine's load.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { clientGenFile, listModuleFiles, REPO_ROOT } from "../test/harness/module-files.js";
+import { benchCompileCache } from "./compile-cache.js";
 import { onInterrupt } from "./interrupt.js";
 import { writeMinimalModule } from "./minimal-module.js";
 import { timePlan } from "./plan-timing.js";
@@ -22,11 +26,16 @@ const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "5" },
     "plan-rounds": { type: "string", default: "3" },
+    "compile-cache-fixtures": { type: "string", default: "sample,heavy" },
+    "only-compile-cache": { type: "boolean", default: false },
   },
   strict: true,
 });
 const rounds = Number(values.rounds);
 const planRounds = Number(values["plan-rounds"]);
+const cacheFixtures = values["compile-cache-fixtures"]
+  .split(",")
+  .filter((f) => f !== "" && f !== "none");
 
 function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -76,6 +85,18 @@ try {
   const minimal = writeMinimalModule(join(scratch, "minimal"));
   const modules = [minimal, ours];
 
+  if (!values["only-compile-cache"]) await startupCosts(modules);
+  if (cacheFixtures.length > 0) {
+    progress(`compile cache: ${cacheFixtures.join(", ")} (real builds, cold then warm)`);
+    for (const line of await benchCompileCache(cacheFixtures, scratch, progress)) console.log(line);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+  forgetScratch();
+}
+
+/** The module's start-up cost: the SDK's scan, plan and release through the harness. */
+async function startupCosts(modules: ScannedModule[]): Promise<void> {
   const cold = await coldScans(modules);
   progress(`warm: one process, 1 untimed + ${rounds} timed scans of each`);
   const warm = await runScanJob({ modules, warmups: 1, rounds });
@@ -113,7 +134,4 @@ try {
       `resume after a failed PyPI step ${Math.round(release.resume)} ms, ` +
       `resume/full ${(release.resume / release.full).toFixed(2)}`,
   );
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
-  forgetScratch();
 }

@@ -28,6 +28,9 @@ export class RustRelease {
   cargoPackage?: string;
   targets?: string[];
   pythonProject?: string;
+  compileCache?: Secret;
+  actionsResultsUrl?: Secret;
+  actionsRuntimeToken?: Secret;
 
   constructor(
     /**
@@ -59,12 +62,25 @@ export class RustRelease {
      * Default: the root's, else the only maturin pyproject.toml below the root.
      */
     pythonProject?: string,
+    /**
+     * A compile cache that outlives the engine (sccache), e.g. env://COMPILE_CACHE holding gha,
+     * s3://bucket/prefix, redis://host:port or webdav+https://host/path. A Secret: it may hold
+     * credentials. Unreachable = a warning, and the build goes on without it.
+     */
+    compileCache?: Secret,
+    /** For --compile-cache gha: env://ACTIONS_RESULTS_URL (exported by a workflow step). */
+    actionsResultsUrl?: Secret,
+    /** For --compile-cache gha: env://ACTIONS_RUNTIME_TOKEN (exported by a workflow step). */
+    actionsRuntimeToken?: Secret,
   ) {
     this.source = source;
     this.sourceDateEpoch = sourceDateEpoch;
     this.cargoPackage = cargoPackage;
     this.targets = targets;
     this.pythonProject = pythonProject;
+    this.compileCache = compileCache;
+    this.actionsResultsUrl = actionsResultsUrl;
+    this.actionsRuntimeToken = actionsRuntimeToken;
   }
 
   /** Prints what releasing a tag will do, as JSON, before any build: `dagger call plan --tag v0.1.5`. */
@@ -389,6 +405,9 @@ export class RustRelease {
       cargoPackage: this.cargoPackage,
       targets: this.targets,
       pythonProject: this.pythonProject,
+      compileCache: this.compileCache,
+      actionsResultsUrl: this.actionsResultsUrl,
+      actionsRuntimeToken: this.actionsRuntimeToken,
     };
   }
 }

@@ -1,4 +1,7 @@
 import type { Target } from "../plan/target.js";
+import { type BuildTarget, cargoBuildCommand } from "./cargo-build.js";
+import { SCRIPTS_DIR } from "./python.js";
+import { shellLine } from "./shell.js";
 
 /**
  * Builds the wheel for one target into `outDir` (an abi3 extension, or the executables of a bin
@@ -43,4 +46,30 @@ export function maturinBuildCommand(
  */
 export function maturinSdistCommand(outDir: string): string[] {
   return ["maturin", "sdist", "--out", outDir];
+}
+
+/**
+ * A release's wheel for a zig target: the binaries' exact `cargo zigbuild` first, then maturin
+ * with the linker and compiler wrappers cargo-zigbuild wrote
+ * (container-scripts/maturin-after-zigbuild.sh), so the wheel reuses what the binaries
+ * compiled in the shared target directory, and a `bin` wheel packs the same binary. The cargo
+ * line runs in `sourceRoot`, where the binary step runs it (maturin may run below the root, where
+ * a pyproject.toml in a subdirectory is); maturin keeps the step's working directory.
+ */
+export function maturinAfterBinariesCommand(
+  target: BuildTarget,
+  maturin: readonly string[],
+  sourceRoot: string,
+): string[] {
+  if (target.toolchain !== "zig") {
+    throw new Error(`${target.triple}: only zig builds share cargo-zigbuild's wrappers`);
+  }
+  return [
+    "sh",
+    `${SCRIPTS_DIR}/maturin-after-zigbuild.sh`,
+    target.buildTarget,
+    target.triple,
+    `cd ${shellLine([sourceRoot])}\n${shellLine(cargoBuildCommand(target))}`,
+    ...maturin,
+  ];
 }

@@ -16,16 +16,28 @@ function onlyTarget(ctx: RunContext): TargetPlan {
   return target;
 }
 
+/**
+ * What the compile cache did, for functions that return files rather than a report: printed
+ * to the call's log (warnings and the hit count; never the cache's address).
+ */
+function printCompileCache(ctx: RunContext): void {
+  for (const note of ctx.compileLog.notes()) console.error(note);
+}
+
 /** One target's checked binaries: `build`. Without --target, the engine's own Linux target. */
 export async function buildBinaries(source: Directory, options: RunOptions): Promise<Directory> {
   const ctx = await prepareRun(source, { ...options, nativeTargetOnly: true });
-  return binariesDirectory(ctx, onlyTarget(ctx));
+  const binaries = await binariesDirectory(ctx, onlyTarget(ctx));
+  printCompileCache(ctx);
+  return binaries;
 }
 
 /** One target's archive: `archive`. Without --target, the engine's own Linux target. */
 export async function buildArchive(source: Directory, options: RunOptions): Promise<Directory> {
   const ctx = await prepareRun(source, { ...options, nativeTargetOnly: true });
-  return archiveDirectory(ctx, onlyTarget(ctx));
+  const archive = await archiveDirectory(ctx, onlyTarget(ctx));
+  printCompileCache(ctx);
+  return archive;
 }
 
 /** Every target's archive and the checksum file: `release-archives`. */
@@ -34,7 +46,9 @@ export async function buildReleaseArchives(
   options: RunOptions,
 ): Promise<Directory> {
   const ctx = await prepareRun(source, options);
-  return archivesDirectory(ctx, await allTargetBinaries(ctx));
+  const built = await allTargetBinaries(ctx);
+  printCompileCache(ctx);
+  return archivesDirectory(ctx, built);
 }
 
 /** Which Python distributions a call builds. */
@@ -56,5 +70,6 @@ export async function buildPython(
   pythonPlanOf(ctx);
   const targets = build.wheels ? ctx.plan.targets : [];
   const dist = await pythonDist(ctx, targets, { sdist: build.sdist });
+  printCompileCache(ctx);
   return dist.directory;
 }

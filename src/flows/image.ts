@@ -13,7 +13,9 @@ export async function singleImage(source: Directory, options: RunOptions): Promi
   if (!target?.platform || !target.imageBase) {
     throw new PlanError("the image is built from a Linux target with an image base");
   }
-  return runtimeImage(ctx, await targetBinaries(ctx, target));
+  const built = await targetBinaries(ctx, target);
+  for (const note of ctx.compileLog.notes()) console.error(note);
+  return runtimeImage(ctx, built);
 }
 
 export interface ImagePublishOptions extends RunOptions {
@@ -45,6 +47,7 @@ export async function publishImages(
   const built = await settleAll(
     imageTargets(ctx).map((t) => ({ label: t.triple, run: targetBinaries(ctx, t) })),
   );
+  for (const note of ctx.compileLog.notes()) console.error(note);
   const variants = await imageVariants(ctx, built);
   if (options.dryRun || !options.registryPassword) {
     return image.references.map((reference) => `${reference} (dry run: not pushed)`);

@@ -34,6 +34,7 @@ export async function publishPython(
     const flags = { ...options, skipGithub: true, skipImage: true };
     const run = await preflight(ctx, flags, report, dir);
     const dist = await pythonDist(ctx, ctx.plan.targets, { sdist: true });
+    for (const note of ctx.compileLog.notes()) report.note(note);
     const files = await collectBuilt([dist.directory], dist.files, dir);
     const artifacts = { files, images: [], manifest: null, manifestPath: null };
     await walkDestinations(run, artifacts, PYTHON_DESTINATIONS);

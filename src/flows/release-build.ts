@@ -22,7 +22,10 @@ export interface Built {
 export async function buildAll(ctx: RunContext, options: { skipImage?: boolean }): Promise<Built> {
   const [built, python] = await Promise.all([
     allTargetBinaries(ctx),
-    ctx.plan.python ? pythonDist(ctx, ctx.plan.targets, { sdist: true }) : null,
+    // The wheels reuse the binaries' compile in each target's shared directory.
+    ctx.plan.python
+      ? pythonDist(ctx, ctx.plan.targets, { sdist: true, afterBinaries: true })
+      : null,
   ]);
   const releaseAssets = archivesDirectory(ctx, built);
   const [images] = await Promise.all([

@@ -42,6 +42,7 @@ async function releaseArtifacts(run: ReleaseRun): Promise<ReleaseArtifacts> {
     return { files, images: "from staged archives", manifest: mode.manifest, manifestPath: null };
   }
   const built = await buildAll(ctx, run.flags);
+  for (const note of ctx.compileLog.notes()) report.note(note);
   const files = await collect(ctx, built, dir);
   const staged = ctx.plan.github && ctx.plan.commit && !run.flags.skipGithub;
   const manifest = staged ? buildReleaseManifest(ctx.plan, files.facts) : null;

@@ -13,6 +13,7 @@ import { checksumCommand } from "../commands/checksums.js";
 import { extractCommand } from "../commands/extract.js";
 import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
 import type { TargetPlan } from "../plan/release-plan.js";
+import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES } from "./images.js";
 import type { RunContext } from "./run-context.js";
@@ -36,9 +37,10 @@ const IN = "/in";
 
 /** Runs cargo for one target; the binaries are copied out of the target-directory cache. */
 function compile(ctx: RunContext, target: TargetPlan): Container {
-  return toolchainContainer(ctx, target)
-    .withExec(rustupTargetCommand(target, ctx.channel))
-    .withExec(compileCommand(target, CARGO_TARGET_DIR, OUT));
+  const container = toolchainContainer(ctx, target).withExec(
+    rustupTargetCommand(target, ctx.channel),
+  );
+  return compileStep(ctx, target, container, compileCommand(target, CARGO_TARGET_DIR, OUT));
 }
 
 /** What a failed compile is called in the error: the command the user would run to reproduce. */
@@ -78,6 +80,7 @@ async function checkedBinaries(
 export async function targetBinaries(ctx: RunContext, target: TargetPlan): Promise<TargetBinaries> {
   await requireMacosSdk(target);
   const built = await explainFailure(() => compile(ctx, target).sync(), compileLabel(target));
+  await ctx.compileLog.record(`${target.triple} binaries`, built);
   return checkedBinaries(
     target,
     target.binaries.map((binary) => ({ binary, file: built.file(`${OUT}/${binary.file}`) })),

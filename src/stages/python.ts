@@ -1,30 +1,26 @@
 import { type Container, type Directory, dag, type Platform } from "@dagger.io/dagger";
 import { rustupTargetCommand } from "../commands/cargo-build.js";
 import { checkDistCommand } from "../commands/check-dist.js";
-import { maturinBuildCommand, maturinSdistCommand } from "../commands/maturin.js";
+import {
+  maturinAfterBinariesCommand,
+  maturinBuildCommand,
+  maturinSdistCommand,
+} from "../commands/maturin.js";
 import { smokeTestCommand } from "../commands/python-smoke.js";
 import { importLibraryDir, python3ImplibCommand } from "../commands/python3-implib.js";
 import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
 import type { PythonPlan } from "../plan/python-plan.js";
 import type { TargetPlan } from "../plan/release-plan.js";
+import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
 import type { RunContext } from "./run-context.js";
 import { withScripts } from "./scripts.js";
 import { requireMacosSdk, SOURCE_DIR, toolchainContainer } from "./toolchain.js";
+import { withUv } from "./uv.js";
 
 const DIST = "/dist";
-
-/** Adds uv (and its download cache) to a container. */
-export function withUv(ctx: Pick<RunContext, "cacheNamespace">, container: Container): Container {
-  return container
-    .withFile("/usr/local/bin/uv", dag.container().from(IMAGES.uv).file("/uv"), {
-      permissions: 0o755,
-    })
-    .withMountedCache("/root/.cache/uv", dag.cacheVolume(`${ctx.cacheNamespace}-uv`))
-    .withEnvVariable("UV_TOOL_BIN_DIR", "/usr/local/bin");
-}
 
 /** The Python artifacts of the plan, or a clear error when the project has none. */
 export function pythonPlanOf(ctx: RunContext): PythonPlan {
@@ -72,11 +68,21 @@ function withImportLibrary(ctx: RunContext, target: TargetPlan, container: Conta
   };
 }
 
-/** The directory maturin writes one target's wheel into (lazy). */
-export function wheelDirectory(ctx: RunContext, target: TargetPlan): Directory {
-  const out = `/wheels/${target.triple}`;
+/**
+ * The container that built one target's wheel into `wheelOutput(target)` (lazy). With
+ * `afterBinaries` (a release, which builds the target's binaries anyway), a zig target's wheel
+ * step runs the binaries' build first and maturin reuses it (maturinAfterBinariesCommand).
+ */
+function wheelBuild(ctx: RunContext, target: TargetPlan, afterBinaries: boolean): Container {
   const { container, features } = withImportLibrary(ctx, target, maturinContainer(ctx, target));
-  return container.withExec(maturinBuildCommand(target, out, features)).directory(out);
+  const maturin = maturinBuildCommand(target, wheelOutput(target), features);
+  const shared = afterBinaries && target.toolchain === "zig" && target.binaries.length > 0;
+  const command = shared ? maturinAfterBinariesCommand(target, maturin, SOURCE_DIR) : maturin;
+  return compileStep(ctx, target, shared ? withScripts(container) : container, command);
+}
+
+function wheelOutput(target: TargetPlan): string {
+  return `/wheels/${target.triple}`;
 }
 
 /** The directory `maturin sdist` writes into, outside the crate so nothing stray is packed. */
@@ -102,12 +108,13 @@ export interface PythonDist {
 export async function pythonDist(
   ctx: RunContext,
   targets: readonly TargetPlan[],
-  options: { sdist: boolean },
+  options: { sdist: boolean; afterBinaries?: boolean },
 ): Promise<PythonDist> {
   const python = pythonPlanOf(ctx);
   const wheels = targets.map((target) => {
     if (!target.wheel) throw new Error(`the plan names no wheel for ${target.triple}`);
-    return { target, name: target.wheel, directory: wheelDirectory(ctx, target) };
+    const build = wheelBuild(ctx, target, options.afterBinaries ?? false);
+    return { target, name: target.wheel, build, directory: build.directory(wheelOutput(target)) };
   });
   // The sdist needs no cross toolchain: it is made in the engine platform's container.
   const sdistBuilder =
@@ -116,12 +123,22 @@ export async function pythonDist(
   await Promise.all(targets.map(requireMacosSdk));
   // Every build's failure is reported, not only the first one's.
   await settleAll([
-    ...wheels.map(({ target, directory }) => ({
+    ...wheels.map(({ target, build, directory }) => ({
       label: target.triple,
-      run: explainFailure(() => directory.sync(), `${target.triple}: maturin build`),
+      run: explainFailure(async () => {
+        await directory.sync();
+        await ctx.compileLog.record(`${target.triple} wheel`, build);
+      }, `${target.triple}: maturin build`),
     })),
     ...(sdistDir
-      ? [{ label: "sdist", run: explainFailure(() => sdistDir.sync(), "maturin sdist") }]
+      ? [
+          {
+            label: "sdist",
+            run: explainFailure(async () => {
+              await sdistDir.sync();
+            }, "maturin sdist"),
+          },
+        ]
       : []),
   ]);
   let dist = dag.directory();

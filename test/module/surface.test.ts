@@ -40,6 +40,9 @@ describe("the module's CLI surface", () => {
       "--cargo-package String?",
       "--targets [String]?",
       "--python-project String?",
+      "--compile-cache Secret?",
+      "--actions-results-url Secret?",
+      "--actions-runtime-token Secret?",
     ]);
     // The scanner resolved the imported constant: the engine applies exactly these patterns.
     expect(main?.constructorArgs[0]?.ignore).toEqual(SOURCE_IGNORE);

@@ -1,17 +1,40 @@
 import { type ContainerScript, SCRIPTS_DIR } from "../../src/commands/python.js";
+import { COMPILE_CACHED_SCRIPT } from "../../src/commands/sccache.js";
 import type { Target } from "../../src/plan/target.js";
 import type { ExecRecord } from "../harness/model.js";
 
+/** A compile step run through the compile cache's script (with --compile-cache). */
+export const isCompileCached = (e: ExecRecord) =>
+  e.argv[0] === "sh" && e.argv[1] === `${SCRIPTS_DIR}/${COMPILE_CACHED_SCRIPT}`;
+
+/** A release's wheel step that runs the binaries' cargo zigbuild first (zig targets). */
+export const isMaturinAfterBinaries = (e: ExecRecord) => {
+  const argv = isCompileCached(e) ? e.argv.slice(4) : e.argv;
+  return argv[0] === "sh" && argv[1] === `${SCRIPTS_DIR}/maturin-after-zigbuild.sh`;
+};
+
+/**
+ * The command a step runs, inside the compile cache's script when there is one, and the
+ * maturin command of a release's wheel step that builds the binaries first.
+ */
+export function commandOf(e: ExecRecord): string[] {
+  const argv = isCompileCached(e) ? e.argv.slice(4) : e.argv;
+  return isMaturinAfterBinaries(e) ? argv.slice(5) : argv;
+}
+
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
-export const isCompile = (e: ExecRecord) =>
-  e.argv[0] === "sh" && /^cargo (zigbuild|xwin build) /.test(e.argv[2] ?? "");
+export const isCompile = (e: ExecRecord) => {
+  const argv = commandOf(e);
+  return argv[0] === "sh" && /^cargo (zigbuild|xwin build) /.test(argv[2] ?? "");
+};
 
 /** The one step that fetches every locked dependency. */
 export const isVendor = (e: ExecRecord) =>
   e.argv[0] === "sh" && (e.argv[2] ?? "").includes("cargo vendor");
 
-export const isMaturinBuild = (e: ExecRecord) => e.argv[0] === "maturin" && e.argv[1] === "build";
-export const isMaturin = (e: ExecRecord) => e.argv[0] === "maturin";
+export const isMaturinBuild = (e: ExecRecord) =>
+  commandOf(e)[0] === "maturin" && commandOf(e)[1] === "build";
+export const isMaturin = (e: ExecRecord) => commandOf(e)[0] === "maturin";
 
 /** Anything that compiles Rust or fetches crates: what a resumed release must never run. */
 export const isRustWork = (e: ExecRecord) =>
@@ -19,7 +42,8 @@ export const isRustWork = (e: ExecRecord) =>
 
 /** The value after a flag in an argv or in a shell line. */
 export function flagValue(e: ExecRecord, flag: string): string | undefined {
-  const words = e.argv[0] === "sh" ? (e.argv[2] ?? "").split(/\s+/) : e.argv;
+  const argv = commandOf(e);
+  const words = argv[0] === "sh" ? (argv[2] ?? "").split(/\s+/) : argv;
   const at = words.indexOf(flag);
   return at === -1 ? undefined : words[at + 1];
 }
@@ -53,7 +77,7 @@ export function stepForTarget(
   const found = execs.find(
     (e) =>
       predicate(e) &&
-      (e.argv[2]?.includes(`--target ${target.buildTarget} `) ||
+      (commandOf(e)[2]?.includes(`--target ${target.buildTarget} `) ||
         e.argv.some((word) => word.includes(`/in/${target.triple}/`))),
   );
   if (!found) throw new Error(`no recorded step for ${target.triple}`);

@@ -11,6 +11,11 @@ export interface ReplayOptions {
   mounts?: Record<string, Bind>;
   executable?: (path: string) => boolean;
   /**
+   * Variables over the recorded ones: the values of the step's secrets (the model has only
+   * their names), or this machine's needs (a free port for a server the step starts).
+   */
+  env?: Record<string, string>;
+  /**
    * Run it in the root of an earlier step of the same container instead of a new one: files
    * already there are what that step left, so only the ones not there yet are placed.
    */
@@ -50,7 +55,7 @@ export async function replayInFreshRoot(
     const result = await root.run({
       argv: exec.argv,
       workdir: exec.workdir,
-      env: exec.env,
+      env: { ...exec.env, ...options.env },
       files,
       executable: Object.keys(files).filter((path) => options.executable?.(path) ?? false),
       mounts: options.mounts,

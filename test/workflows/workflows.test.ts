@@ -61,7 +61,9 @@ function kebab(name: string): string {
  * `--flag="$VALUE"` counts as the flag.
  */
 function words(args: string): string[] {
-  return [...args.matchAll(/"[^"]*"|\S+/g)].map((m) => m[0].replace(/^(--[\w-]+)=.*$/, "$1"));
+  // `${VAR:+words}`: the words the shell passes when VAR is set (an optional group of flags).
+  const expanded = args.replace(/\$\{\w+:\+([^}]*)\}/g, "$1");
+  return [...expanded.matchAll(/"[^"]*"|\S+/g)].map((m) => m[0].replace(/^(--[\w-]+)=.*$/, "$1"));
 }
 
 const mod = new ModuleUnderTest();
@@ -221,6 +223,38 @@ describe("GitHub workflows", () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the release template's compile cache: off on tags unless the release's own secret names one", () => {
+    const text = readFileSync(join(TEMPLATES, "release.yml"), "utf8");
+    const job = Object.values(template("release.yml").jobs)[0] as Workflow["jobs"][string];
+    // maturin's policy for tag builds (PyO3/maturin#2425): no cache others can write, unless
+    // the project names one in a secret only this workflow reads.
+    expect(job.env?.COMPILE_CACHE).toBe(expression("secrets.RELEASE_COMPILE_CACHE"));
+    const args = daggerSteps(job)[0]?.with?.args ?? "";
+    expect(args).toContain(
+      "${COMPILE_CACHE:+--compile-cache env://COMPILE_CACHE " +
+        "--actions-results-url env://ACTIONS_RESULTS_URL " +
+        "--actions-runtime-token env://ACTIONS_RUNTIME_TOKEN} release",
+    );
+    expect(words(args).slice(0, words(args).indexOf("release"))).toContain("--compile-cache");
+    // The runner's two variables: exposed by a step pinned to a commit, before the dagger step,
+    // only when there is a cache; masked and exported, never printed.
+    const exposeAt = job.steps.findIndex((s) => s.uses?.startsWith("actions/github-script@"));
+    const expose = job.steps[exposeAt] as Step;
+    expect(expose.uses).toBe("actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd");
+    expect(text).toContain(`uses: ${expose.uses} # v8.0.0`);
+    expect(exposeAt).toBeLessThan(job.steps.indexOf(daggerSteps(job)[0] as Step));
+    expect(expose.if).toBe("env.COMPILE_CACHE != ''");
+    const script = expose.with?.script ?? "";
+    expect(script).toContain("core.setSecret(value)");
+    expect(script).toContain("core.exportVariable(name, value)");
+    expect(script).not.toMatch(/console\.|core\.(info|debug|notice|warning)|setOutput/);
+    // Secrets reach dagger as env:// names only; no step's shell expands them.
+    for (const name of ["ACTIONS_RESULTS_URL", "ACTIONS_RUNTIME_TOKEN", "COMPILE_CACHE"]) {
+      expect(text).not.toContain(`$${name}`);
+      expect(text).not.toContain(`\${${name}}`);
     }
   });
 

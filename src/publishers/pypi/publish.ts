@@ -3,7 +3,7 @@ import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../commands/uv-publ
 import { PlanError } from "../../plan/errors.js";
 import { isExecError } from "../../stages/exec-errors.js";
 import { IMAGES } from "../../stages/images.js";
-import { withUv } from "../../stages/python.js";
+import { withUv } from "../../stages/uv.js";
 import { PypiPublishError } from "./errors.js";
 import { existingFiles } from "./existing-files.js";
 import { type PackageIndex, PYPI, packageIndexAt, TEST_PYPI } from "./package-index.js";

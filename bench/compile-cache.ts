@@ -1,0 +1,252 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import {
+  COMPILE_CACHE_REPORT,
+  type CompileCacheStats,
+  parseSccacheStats,
+  SCCACHE,
+} from "../src/commands/sccache.js";
+import type { ReleasePlan } from "../src/plan/release-plan.js";
+import { LOCAL_CACHE_DIR } from "../src/stages/compile-cache.js";
+import {
+  directoryArg,
+  ModuleUnderTest,
+  REPO_ROOT,
+  secretArg,
+} from "../test/harness/dagger-call.js";
+import type { ExecRecord } from "../test/harness/model.js";
+import { isCompile, isMaturinAfterBinaries, isVendor } from "../test/support/execs.js";
+import type { Bind, FreshRoot } from "../test/support/fresh-root.js";
+import { replayInFreshRoot } from "../test/support/replay.js";
+import { freePort, HOST_SCCACHE, stopSccache } from "../test/support/sccache.js";
+import { onInterrupt } from "./interrupt.js";
+
+/**
+ * The compile-cache case of `npm run bench`: what a release's compile steps of a target cost
+ * on a fresh engine, cold (empty compile cache) and warm (a fresh root, an empty target
+ * directory and an empty zig cache, sharing only the compile cache), with real cargo-zigbuild,
+ * zig, maturin and sccache. Each target's steps are the ones `dagger call --compile-cache local
+ * release` records: the binaries' cargo zigbuild, then the wheel step that reuses it, both in
+ * one target directory, as the engine's LOCKED volume has them. A counting RUSTC_WRAPPER in
+ * front of sccache counts rustc's compilations per crate and target.
+ */
+
+export const FIXTURES: Record<string, string> = {
+  sample: "example",
+  heavy: "bench/fixtures/heavy",
+};
+export const BENCH_TARGETS = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
+
+interface Phase {
+  seconds: number;
+  stats: CompileCacheStats[];
+  binary: string;
+  wheel: string | null;
+  /** One line per rustc compilation: crate, target, crate types, features, metadata. */
+  compilations: string[];
+}
+
+interface TargetResult {
+  triple: string;
+  cold: Phase;
+  warm: Phase;
+}
+
+function dir(path: string, readOnly = false): Bind {
+  mkdirSync(path, { recursive: true });
+  return { host: path, readOnly };
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+function sum(stats: CompileCacheStats[], key: keyof CompileCacheStats): number {
+  return stats.reduce((n, s) => n + s[key], 0);
+}
+
+/** One fixture, every bench target, cold then warm. */
+async function benchFixture(
+  name: string,
+  scratch: string,
+  progress: (message: string) => void,
+): Promise<TargetResult[]> {
+  const source = FIXTURES[name] as string;
+  const mod = new ModuleUnderTest();
+  const roots: FreshRoot[] = [];
+  const port = await freePort();
+  const forget = onInterrupt(async () => {
+    stopSccache(port);
+    for (const root of roots) root.remove();
+    await mod.stop();
+  });
+  try {
+    await mod.start();
+    const planned = await mod.call(
+      "plan",
+      { tag: "v0.1.0" },
+      { module: { source: directoryArg(source) } },
+    );
+    if (planned.error) throw new Error(planned.error);
+    const plan = JSON.parse(String(planned.value)) as ReleasePlan;
+    const recorded = await mod.call(
+      "release",
+      { tag: "v0.1.0", dryRun: true, skipGithub: true, skipImage: true, skipPypi: true },
+      {
+        module: {
+          source: directoryArg(source),
+          compileCache: secretArg("COMPILE_CACHE", "local"),
+        },
+        answers: {
+          exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: "x 0.1.0\n" } : undefined),
+          entries: ({ path }) => {
+            const target = plan.targets.find((t) => path === `/wheels/${t.triple}`);
+            if (target?.wheel) return [target.wheel];
+            return path === "/sdist" ? [plan.python?.sdist ?? "x.tar.gz"] : undefined;
+          },
+          file: ({ path }) =>
+            path === `${COMPILE_CACHE_REPORT}/status` ? "unreachable\n" : undefined,
+        },
+      },
+    );
+    if (recorded.error) throw new Error(recorded.error);
+    const execs = recorded.model.execs;
+    progress(`${name}: vendoring`);
+    const vendor = await replayInFreshRoot(mod.engine, execs.find(isVendor) as ExecRecord, {
+      mounts: { "/cargo-home": dir(join(scratch, "cargo-home")) },
+    });
+    roots.push(vendor.root);
+    const vendored = vendor.root.path("/vendored");
+
+    const counter = readFileSync(join(REPO_ROOT, "bench/count-rustc.py"));
+    const real = readFileSync(HOST_SCCACHE);
+    let build = 0;
+    async function phase(triple: string, cache: string): Promise<Phase> {
+      build += 1;
+      const target = plan.targets.find((t) => t.triple === triple);
+      if (!target) throw new Error(`${triple} is not in the plan`);
+      const forTarget = (e: ExecRecord) =>
+        e.argv.join(" ").includes(`--target ${target.buildTarget} `);
+      const steps = [
+        execs.find((e) => isCompile(e) && forTarget(e)),
+        execs.find((e) => isMaturinAfterBinaries(e) && forTarget(e)),
+      ].filter((e): e is ExecRecord => e !== undefined);
+      // Shared by the two steps, as the engine's volumes are; new for every phase.
+      const targetDir = join(scratch, `target-${build}`);
+      const zigCache = join(scratch, `zig-${build}`);
+      const result: Phase = { seconds: 0, stats: [], binary: "", wheel: null, compilations: [] };
+      for (const step of steps) {
+        const start = performance.now();
+        const replayed = await replayInFreshRoot(mod.engine, step, {
+          files: {
+            "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")),
+            [SCCACHE]: counter,
+            "/usr/local/bin/sccache.real": real,
+          },
+          executable: (path) => path.startsWith("/usr/local/bin/sccache"),
+          mounts: {
+            "/vendored": dir(vendored, true),
+            "/cargo-target": dir(targetDir),
+            "/zig-cache": dir(zigCache),
+            "/root/.cache/uv": dir(join(scratch, "uv")),
+            [LOCAL_CACHE_DIR]: dir(cache),
+          },
+          env: {
+            SCCACHE_SERVER_PORT: String(port),
+            RUSTC_COUNT_NEXT: "/usr/local/bin/sccache.real",
+            RUSTC_COUNT_LOG: "/rustc-count/log.tsv",
+          },
+        });
+        roots.push(replayed.root);
+        result.seconds += (performance.now() - start) / 1000;
+        const path = (p: string) => replayed.root.path(p);
+        result.stats.push(
+          parseSccacheStats(readFileSync(path(`${COMPILE_CACHE_REPORT}/stats.json`), "utf8")),
+        );
+        result.compilations.push(
+          ...readFileSync(path("/rustc-count/log.tsv"), "utf8").split("\n").filter(Boolean),
+        );
+        if (isCompile(step)) {
+          const bin =
+            target.binaries.find((b) => b.name === plan.project.primaryBin) ?? target.binaries[0];
+          result.binary = sha256(readFileSync(path(`/out/${bin?.file}`)));
+        } else if (target.wheel) {
+          result.wheel = sha256(readFileSync(path(`/wheels/${triple}/${target.wheel}`)));
+        }
+      }
+      for (const root of roots.splice(1)) root.remove();
+      rmSync(targetDir, { recursive: true, force: true });
+      rmSync(zigCache, { recursive: true, force: true });
+      return result;
+    }
+
+    const results: TargetResult[] = [];
+    for (const triple of BENCH_TARGETS) {
+      const cache = join(scratch, `compile-cache-${name}-${triple}`);
+      progress(`${name} ${triple}: cold`);
+      const cold = await phase(triple, cache);
+      progress(`${name} ${triple}: warm (${cold.seconds.toFixed(0)} s cold)`);
+      const warm = await phase(triple, cache);
+      results.push({ triple, cold, warm });
+    }
+    return results;
+  } finally {
+    stopSccache(port);
+    for (const root of roots) root.remove();
+    await mod.stop();
+    forget();
+  }
+}
+
+/** Compilations per crate and target in one release's compile steps (the goal: one each). */
+function compileCounts(phase: Phase): { total: number; pairs: number; repeated: string[] } {
+  const byCrate = new Map<string, number>();
+  for (const line of phase.compilations) {
+    const [crate, target] = line.split("\t");
+    const key = `${crate} (${target})`;
+    byCrate.set(key, (byCrate.get(key) ?? 0) + 1);
+  }
+  const repeated = [...byCrate].filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`);
+  return { total: phase.compilations.length, pairs: byCrate.size, repeated: repeated.sort() };
+}
+
+/** Runs the case and returns the lines it prints. */
+export async function benchCompileCache(
+  fixtures: readonly string[],
+  scratch: string,
+  progress: (message: string) => void,
+): Promise<string[]> {
+  const lines = [
+    "compile cache (sccache 0.16, local backend): a release's compile steps per target, cold vs warm",
+    `${"fixture".padEnd(8)}${"target".padEnd(28)}${"cold s".padStart(8)}${"warm s".padStart(8)}` +
+      `${"warm/cold".padStart(10)}${"warm hits".padStart(12)}${"same bin".padStart(10)}${"same whl".padStart(10)}`,
+  ];
+  const notes: string[] = [];
+  for (const name of fixtures) {
+    if (!FIXTURES[name]) throw new Error(`unknown fixture ${name}: ${Object.keys(FIXTURES)}`);
+    const results = await benchFixture(name, join(scratch, name), progress);
+    let [cold, warm] = [0, 0];
+    for (const { triple, cold: c, warm: w } of results) {
+      cold += c.seconds;
+      warm += w.seconds;
+      const hits = `${sum(w.stats, "hits")}/${sum(w.stats, "cacheable")}`;
+      lines.push(
+        `${name.padEnd(8)}${triple.padEnd(28)}${c.seconds.toFixed(1).padStart(8)}` +
+          `${w.seconds.toFixed(1).padStart(8)}${(w.seconds / c.seconds).toFixed(2).padStart(10)}` +
+          `${hits.padStart(12)}${String(c.binary === w.binary).padStart(10)}` +
+          `${String(c.wheel === w.wheel).padStart(10)}`,
+      );
+      const counts = compileCounts(c);
+      notes.push(
+        `${name} ${triple}, cold: ${counts.total} rustc compilations for ${counts.pairs} ` +
+          `crate/target pairs; more than once: ${counts.repeated.join(", ") || "none"}`,
+      );
+    }
+    lines.push(
+      `${name.padEnd(8)}${"both targets".padEnd(28)}${cold.toFixed(1).padStart(8)}` +
+        `${warm.toFixed(1).padStart(8)}${(warm / cold).toFixed(2).padStart(10)}` +
+        "   (goal: warm <= 0.35x cold)",
+    );
+  }
+  return [...lines, ...notes];
+}
