@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -12,5 +13,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Vitest's default is one worker per core minus one: on CI's two cores, one file at a time,
+    // while most of a file's time is spent waiting on cargo, zig, maturin or the harness's
+    // runtime process. Two files at once keep both cores busy (the shared caches they use,
+    // zig's and uv's, lock their own entries; every scratch directory and port is per test).
+    maxWorkers: Math.max(2, availableParallelism()),
   },
 });
