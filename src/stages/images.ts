@@ -22,6 +22,12 @@ export const IMAGES = {
     "gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f",
 } as const;
 
+/**
+ * cargo-auditable, built from crates.io with its own lock file in the toolchain images (none
+ * ships it): every binary and wheel is linked with its dependency list through it.
+ */
+export const CARGO_AUDITABLE = { crate: "cargo-auditable", version: "0.7.7" } as const;
+
 /** maturin, installed with uv into the toolchain images; its version decides the wheel tags. */
 export const MATURIN_REQUIREMENT = "maturin==1.16.0";
 

@@ -10,6 +10,7 @@ import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import {
   isArchiveStep,
   isBinaryCheck,
@@ -36,8 +37,9 @@ import {
  * `dagger call release-archives --tag v0.1.5`, every step replayed with real tools exactly as
  * the harness recorded it (argv, working directory, environment, files and mounts at their
  * container paths, in a fresh root): the vendoring step, cargo zigbuild for the four zig
- * targets (twice, into two empty target directories, as two fresh engines would), the Mach-O
- * UUID rewrite and the binary check, the archives and SHA256SUMS. Windows cannot link here (no
+ * targets (twice, into two empty target directories, as two fresh engines would) with the
+ * pinned cargo-auditable as the workspace's rustc wrapper, the Mach-O UUID rewrite and the
+ * binary check, the archives and SHA256SUMS. Windows cannot link here (no
  * MSVC CRT): its archive step packs the harness's stand-in bytes.
  */
 
@@ -121,6 +123,7 @@ async function cleanBuild(name: string): Promise<Build> {
         "/vendored": { host: vendored, readOnly: true },
         "/cargo-target": emptyDir(`${name}-target-${target.triple}`),
         "/zig-cache": cache("zig"),
+        ...(await auditableMount(mod.engine, execs)),
       },
     });
     const binaryPath = `/in/${target.triple}/release/${BIN}`;

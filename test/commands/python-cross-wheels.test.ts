@@ -8,11 +8,12 @@ import { findTarget, TARGETS } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isMaturinBuild, isVendor } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
-import { EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
+import { auditDataByObjcopy, EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
 
 /**
  * `dagger call wheels --tag v0.1.5` for the zig targets, the vendoring and maturin steps replayed
@@ -97,6 +98,7 @@ beforeAll(async () => {
         "/cargo-target": dir(join(scratch.path, `${name}-target`)),
         "/zig-cache": dir(join(CACHES, "zig")),
         "/root/.cache/uv": dir(join(CACHES, "uv")),
+        ...(await auditableMount(mod.engine, execs)),
       },
     });
     roots.push(built.root);
@@ -119,6 +121,13 @@ afterAll(async () => {
   scratch.remove();
   await mod.stop();
 });
+
+/** The wheel's extension module, as a file of this machine. */
+async function extensionModule(target: Target): Promise<string> {
+  const module = join(scratch.path, `${target.triple}.so`);
+  await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
+  return module;
+}
 
 function builtWheel(target: Target): string {
   const wheel = wheels.get(target.triple);
@@ -152,10 +161,21 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
     });
 
     test("its extension module is built for the target", async () => {
-      const module = join(scratch.path, `${triple}.so`);
-      await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
-      const described = await run("file", ["--brief", module]);
+      const described = await run("file", ["--brief", await extensionModule(target)]);
       expect(described.stdout).toMatch(FILE_SAYS[triple] ?? /no expectation/);
+    });
+
+    test("its extension module carries its dependency list (cargo-auditable, a cdylib)", async () => {
+      const { packages } = await auditDataByObjcopy(await extensionModule(target), target);
+      const root = packages.filter((p) => p.root);
+      expect(root.map((p) => [p.name, p.version, p.source])).toEqual([
+        ["sample-usage", "0.1.5", "local"],
+      ]);
+      // pyo3 runs in the module; its macros only ran during the build.
+      const runtime = packages.filter((p) => p.kind !== "build").map((p) => p.name);
+      expect(runtime).toEqual(expect.arrayContaining(["pyo3", "pyo3-ffi", "sample-usage"]));
+      const build = packages.filter((p) => p.kind === "build").map((p) => p.name);
+      expect(build).toEqual(expect.arrayContaining(["pyo3-build-config", "pyo3-macros"]));
     });
   },
 );

@@ -2,16 +2,23 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
+import {
+  AUDITABLE_BIN,
+  AUDITABLE_ROOT,
+  auditableEnvironment,
+  installAuditableCommand,
+} from "../../src/commands/cargo-auditable.js";
 import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
 import { targetBinaries } from "../../src/plan/names.js";
 import { findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
-import { IMAGES } from "../../src/stages/images.js";
+import { CARGO_AUDITABLE, IMAGES } from "../../src/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
 import { imageEnvironment } from "../harness/image-configs.js";
 import type { ExecRecord } from "../harness/model.js";
 import type { Node } from "../harness/nodes.js";
+import { isAuditableInstall } from "../support/auditable.js";
 import {
   flagValue,
   isArchiveStep,
@@ -93,6 +100,7 @@ describe("dagger call build --target <triple>", () => {
         ]),
       );
       expect(mounts).toEqual({
+        [AUDITABLE_ROOT]: "directory ro",
         "/vendored": "directory ro",
         "/cargo-target": `rust-release-sample-usage-target-${triple} LOCKED`,
         ...(target.toolchain === "zig"
@@ -115,6 +123,23 @@ describe("dagger call build --target <triple>", () => {
         },
       });
       expect(build.contents["/.cargo/config.toml"]).toContain("/vendored");
+
+      // cargo-auditable is the workspace's rustc wrapper: the binary carries its dependency
+      // list. It was built from crates.io, pinned and --locked, in the same image, before.
+      expect(build.env).toMatchObject(auditableEnvironment());
+      expect(build.env.RUSTC_WORKSPACE_WRAPPER).toBe(AUDITABLE_BIN);
+      expect(JSON.parse(build.env.CARGO_AUDITABLE_ORIG_ARGS ?? "")).toMatchObject({ frozen: true });
+      const tool = execs.filter(isAuditableInstall);
+      expect(tool).toHaveLength(1);
+      expect(tool[0]?.argv).toEqual(installAuditableCommand(CARGO_AUDITABLE, AUDITABLE_ROOT));
+      expect(tool[0]?.argv).toContain("--locked");
+      expect(tool[0]?.argv.at(-1)).toBe(`cargo-auditable@${CARGO_AUDITABLE.version}`);
+      expect(tool[0]?.image).toBe(buildImage);
+      expect(tool[0]?.platform).toBe(mod.engine.defaultPlatform);
+      // Nothing of the project reaches it: one build per engine and image, whatever the project.
+      expect(Object.keys(tool[0]?.contents ?? {})).toEqual([]);
+      expect(tool[0]?.mounts).toEqual({});
+      expect(execs.indexOf(tool[0] as ExecRecord)).toBeLessThan(execs.indexOf(build));
 
       // The tag's version is in the source cargo builds, in Cargo.toml and Cargo.lock.
       const inside = execContainer(mod.engine, execs.indexOf(build));
