@@ -11,7 +11,7 @@ import {
   type Repository,
 } from "./image-tags.js";
 import { type ProjectManifest, readManifest } from "./manifest.js";
-import { archiveName, CHECKSUM_FILE, targetBinaries, wheelName } from "./names.js";
+import { archiveName, CHECKSUM_FILE, sbomName, targetBinaries, wheelName } from "./names.js";
 import { type PatchedFiles, patchVersion } from "./patch.js";
 import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
 import { type PythonPlan, planPython } from "./python-plan.js";
@@ -64,6 +64,8 @@ export interface TargetPlan extends Target {
    */
   binaries: { name: string; file: string; path: string }[];
   archive: string;
+  /** The CycloneDX SBOM of the archive's binaries, made from the dependency lists they carry. */
+  sbom: string;
   wheel: string | null;
 }
 
@@ -154,12 +156,16 @@ function targetPlans(
   python: Omit<PythonPlan, "wheels"> | null,
   request: PlanRequest,
 ): TargetPlan[] {
-  return selectTargets({ triple: request.target, platform: request.platform }).map((t) => ({
-    ...t,
-    binaries: targetBinaries(t, manifest.bins),
-    archive: archiveName(manifest.primaryBin, t),
-    wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
-  }));
+  return selectTargets({ triple: request.target, platform: request.platform }).map((t) => {
+    const archive = archiveName(manifest.primaryBin, t);
+    return {
+      ...t,
+      binaries: targetBinaries(t, manifest.bins),
+      archive,
+      sbom: sbomName(archive),
+      wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
+    };
+  });
 }
 
 /** The commit and repository, with a dry run's placeholders where they are missing. */
@@ -205,7 +211,9 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
   const { commit, repository, placeholders } = identity(request, manifest);
   const python = planPython(manifest, version);
   const targets = targetPlans(manifest, python, request);
-  const archives = targets.map((t) => t.archive);
+  // What the GitHub Release holds besides the manifest, and SHA256SUMS covers: each archive and
+  // the SBOM beside it.
+  const releaseFiles = targets.flatMap((t) => [t.archive, t.sbom]);
   const { python: _python, versionedPackages: _versioned, version: current, ...project } = manifest;
   const patchedFiles = request.tag ? patchVersion(files, manifest, version) : {};
   const staticPythonVersion = manifest.python?.staticVersion ?? null;
@@ -227,7 +235,7 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
         }
       : null,
     targets,
-    checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
+    checksums: { file: CHECKSUM_FILE, covers: [...releaseFiles].sort() },
     python: python && { ...python, wheels: targets.flatMap((t) => (t.wheel ? [t.wheel] : [])) },
     image: imagePlan(repository, version, request, commit, targets),
     placeholders,
@@ -236,7 +244,7 @@ export function prepareRelease(files: ProjectFiles, request: PlanRequest): Prepa
           releaseName: version.tag,
           prerelease: version.prerelease,
           makeLatest: version.prerelease ? "false" : "true",
-          assets: [...archives, CHECKSUM_FILE].sort(),
+          assets: [...releaseFiles, CHECKSUM_FILE].sort(),
         }
       : null,
   };

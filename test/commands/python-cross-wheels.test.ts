@@ -2,9 +2,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
+import { sbomCommand } from "../../src/commands/sbom.js";
 import { wheelName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
 import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { CARGO_AUDITABLE } from "../../src/stages/images.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
@@ -190,4 +192,48 @@ test("two clean builds of the Linux x86_64 wheel are the same bytes, SBOM includ
     metadata: { timestamp: expect.stringMatching(/^1980-01-01T00:00:00/) },
   });
   expect(JSON.parse(sbom.stdout)).not.toHaveProperty("serialNumber");
+});
+
+test("sbom.py lists a real dependency list: every crate, build-only ones excluded, the graph", async () => {
+  // The Linux extension module's list (pyo3 and its macros): the same reader as the archives'.
+  const module = await extensionModule(REPRODUCED);
+  const { packages } = await auditDataByObjcopy(module, REPRODUCED);
+  const output = join(scratch.path, "module.cdx.json");
+  await runArgv(
+    sbomCommand({
+      output,
+      target: REPRODUCED.triple,
+      package: { name: "sample-usage", version: "0.1.5" },
+      binaries: [{ path: module, name: "_native.abi3.so" }],
+      sourceDateEpoch: 315532800,
+      generator: { name: CARGO_AUDITABLE.crate, version: CARGO_AUDITABLE.version },
+    }),
+  );
+  const sbom = JSON.parse(readFileSync(output, "utf8")) as {
+    components: { name: string; version: string; purl: string; scope: string }[];
+    dependencies: { ref: string; dependsOn: string[] }[];
+  };
+  const crates = packages.filter((p) => !p.root);
+  expect(sbom.components.map((c) => [c.name, c.version, c.purl, c.scope])).toEqual(
+    crates
+      .map((p) => [
+        p.name,
+        p.version,
+        `pkg:cargo/${p.name}@${p.version}`,
+        p.kind === "build" ? "excluded" : "required",
+      ])
+      .sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
+  );
+  // Every edge of the list is in the graph, by purl.
+  const purl = (p: (typeof packages)[number]) =>
+    p.root
+      ? sbom.dependencies.find((d) => d.ref.startsWith("pkg:cargo/sample-usage@"))?.ref
+      : `pkg:cargo/${p.name}@${p.version}`;
+  for (const p of packages) {
+    const edges = sbom.dependencies.find((d) => d.ref === purl(p))?.dependsOn ?? [];
+    const expected = (p.dependencies ?? []).map((i) =>
+      purl(packages[i] as (typeof packages)[number]),
+    );
+    expect(edges, p.name).toEqual([...expected].sort());
+  }
 });

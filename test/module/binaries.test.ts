@@ -10,6 +10,7 @@ import {
 } from "../../src/commands/cargo-auditable.js";
 import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
+import { sbomCommand } from "../../src/commands/sbom.js";
 import { targetBinaries } from "../../src/plan/names.js";
 import { findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
 import { CARGO_AUDITABLE, IMAGES } from "../../src/stages/images.js";
@@ -25,6 +26,7 @@ import {
   isBinaryCheck,
   isChecksumStep,
   isCompile,
+  isSbomStep,
   isVendor,
   scriptSpec,
 } from "../support/execs.js";
@@ -339,7 +341,10 @@ describe("archives", () => {
     const target = findTarget("x86_64-pc-windows-msvc");
     const outcome = await mod.call("archive", { target: target.triple, tag: "v0.1.5" });
     expect(outcome.error).toBeUndefined();
-    expect(exported(outcome, "windows")).toEqual(["sample-usage-x86_64-pc-windows-msvc.zip"]);
+    expect(exported(outcome, "windows")).toEqual([
+      "sample-usage-x86_64-pc-windows-msvc.zip",
+      "sample-usage-x86_64-pc-windows-msvc.zip.cdx.json",
+    ]);
     const archive = outcome.model.execs.find(
       (e) => isArchiveStep(e) && scriptSpec(e).format === "zip",
     );
@@ -356,6 +361,29 @@ describe("archives", () => {
       }),
     );
     expect(archive?.image).toBe(IMAGES.python);
+    const sbom = outcome.model.execs.filter(isSbomStep);
+    expect(sbom.map((e) => e.argv)).toEqual([
+      sbomCommand({
+        output: "/out/sample-usage-x86_64-pc-windows-msvc.zip.cdx.json",
+        target: "x86_64-pc-windows-msvc",
+        package: { name: "sample-usage", version: "0.1.5" },
+        binaries: [
+          { path: "/in/x86_64-pc-windows-msvc/release/sample-usage.exe", name: "sample-usage.exe" },
+        ],
+        sourceDateEpoch: 315532800,
+        generator: { name: "cargo-auditable", version: CARGO_AUDITABLE.version },
+      }),
+    ]);
+    expect(sbom[0]?.image).toBe(IMAGES.python);
+    // It reads the checked binary, the one the archive holds.
+    const check = outcome.model.execs.findIndex(isBinaryCheck);
+    expect(
+      execContainer(mod.engine, outcome.model.execs.indexOf(sbom[0] as ExecRecord)).bytes(
+        "/in/x86_64-pc-windows-msvc/release/sample-usage.exe",
+      ),
+    ).toEqual(
+      execContainer(mod.engine, check).bytes("/in/x86_64-pc-windows-msvc/release/sample-usage.exe"),
+    );
   });
 
   test("--source-date-epoch stamps the archive entries", async () => {
@@ -379,7 +407,7 @@ describe("archives", () => {
     expect(outcome.model.containers).toEqual([]);
   });
 
-  test("dagger call release-archives: five concurrent builds, five archives, SHA256SUMS", async () => {
+  test("dagger call release-archives: five concurrent builds, five archives and SBOMs, SHA256SUMS", async () => {
     mod.engine.latencyMs = 30;
     try {
       const outcome = await mod.call(
@@ -388,9 +416,9 @@ describe("archives", () => {
         { answers: { exec: versionAnswer("0.1.5") } },
       );
       expect(outcome.error).toBeUndefined();
-      expect(exported(outcome, "all")).toEqual(
-        [...TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`), "SHA256SUMS"].sort(),
-      );
+      const archives = TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
+      const sboms = archives.map((archive) => `${archive}.cdx.json`);
+      expect(exported(outcome, "all")).toEqual([...archives, ...sboms, "SHA256SUMS"].sort());
       const builds = outcome.model.execs.filter(isCargo);
       expect(builds.map((e) => flagValue(e, "--target")).sort()).toEqual(
         TARGETS.map((t) => t.buildTarget).sort(),
@@ -406,9 +434,20 @@ describe("archives", () => {
 
       const sums = outcome.model.execs.find(isChecksumStep);
       const spec = JSON.parse(sums?.argv[2] as string) as { files: { name: string }[] };
-      expect(spec.files.map((f) => f.name).sort()).toEqual(
-        TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
-      );
+      expect(spec.files.map((f) => f.name).sort()).toEqual([...archives, ...sboms].sort());
+      // One SBOM step per target, each naming its own target; cargo-auditable built once per image.
+      expect(
+        outcome.model.execs
+          .filter(isSbomStep)
+          .map((e) => scriptSpec(e).target)
+          .sort(),
+      ).toEqual([...TARGET_TRIPLES].sort());
+      expect(
+        outcome.model.execs
+          .filter(isAuditableInstall)
+          .map((e) => e.image)
+          .sort(),
+      ).toEqual([IMAGES.xwin, IMAGES.zigbuild].sort());
     } finally {
       mod.engine.latencyMs = 0;
     }

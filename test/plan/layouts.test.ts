@@ -181,7 +181,10 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
     });
     expect(planned.github?.assets).toEqual([
       "SHA256SUMS",
-      ...TARGETS.map((t) => `beta-${t.triple}.${t.archiveFormat}`).sort(),
+      ...TARGETS.flatMap((t) => {
+        const archive = `beta-${t.triple}.${t.archiveFormat}`;
+        return [archive, `${archive}.cdx.json`];
+      }).sort(),
     ]);
   });
 
