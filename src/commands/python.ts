@@ -18,7 +18,8 @@ export type ContainerScript =
   | "checksums.py"
   | "extract.py"
   | "macho_uuid.py"
-  | "python_smoke.py";
+  | "python_smoke.py"
+  | "sbom.py";
 
 /** The argv that runs one of the module's scripts in a container that has them. */
 export function scriptCommand(script: ContainerScript, ...args: string[]): string[] {

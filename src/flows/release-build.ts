@@ -7,7 +7,7 @@ import type { RunContext } from "../stages/run-context.js";
 import { collectBuilt, type ReleaseFiles } from "./release-files.js";
 
 export interface Built {
-  /** The archives and the checksum file. */
+  /** The archives, the SBOM beside each, and the checksum file. */
   releaseAssets: Directory;
   /** The image's variants, from the same checked binaries (none with --skip-image). */
   images: Container[];
@@ -27,10 +27,9 @@ export async function buildAll(ctx: RunContext, options: { skipImage?: boolean }
       ? pythonDist(ctx, ctx.plan.targets, { sdist: true, afterBinaries: true })
       : null,
   ]);
-  const releaseAssets = archivesDirectory(ctx, built);
-  const [images] = await Promise.all([
+  const [images, releaseAssets] = await Promise.all([
     options.skipImage ? [] : imageVariants(ctx, built),
-    releaseAssets.sync(),
+    archivesDirectory(ctx, built),
   ]);
   return { releaseAssets, images, python };
 }

@@ -11,6 +11,15 @@ export function archiveName(bin: string, target: Target): string {
   return `${bin}-${target.triple}.${target.archiveFormat}`;
 }
 
+/**
+ * The CycloneDX SBOM staged next to a target's archive: the archive's name and `.cdx.json`
+ * (CycloneDX's file-name convention; GoReleaser names its per-artifact SBOMs the same way), so
+ * the archives' own names, which download links rely on, stay as they were.
+ */
+export function sbomName(archive: string): string {
+  return `${archive}.cdx.json`;
+}
+
 /** The binary's file name inside the archive and in cargo's output directory. */
 export function binaryFileName(bin: string, target: Target): string {
   return `${bin}${target.exeSuffix}`;

@@ -6,14 +6,14 @@ import { TARGET_TRIPLES } from "./targets.js";
 export const MANIFEST_FILE = "release-manifest.json";
 const SCHEMA = 1;
 
-export type StagedKind = "archive" | "checksums" | "wheel" | "sdist";
+export type StagedKind = "archive" | "sbom" | "checksums" | "wheel" | "sdist";
 
 export interface StagedFile {
   name: string;
   sha256: string;
   size: number;
   kind: StagedKind;
-  /** The target triple an archive or wheel is for; null for SHA256SUMS and the sdist. */
+  /** The target triple an archive, SBOM or wheel is for; null for SHA256SUMS and the sdist. */
   target: string | null;
 }
 
@@ -40,8 +40,9 @@ export interface FileFacts {
 
 /** Which staged kind a planned file is, and for which target. */
 function classify(plan: ReleasePlan, name: string): Pick<StagedFile, "kind" | "target"> {
-  const target = plan.targets.find((t) => t.archive === name || t.wheel === name);
+  const target = plan.targets.find((t) => [t.archive, t.sbom, t.wheel].includes(name));
   if (target?.archive === name) return { kind: "archive", target: target.triple };
+  if (target?.sbom === name) return { kind: "sbom", target: target.triple };
   if (target?.wheel === name) return { kind: "wheel", target: target.triple };
   if (name === plan.checksums.file) return { kind: "checksums", target: null };
   if (name === plan.python?.sdist) return { kind: "sdist", target: null };
@@ -90,7 +91,7 @@ export function renderReleaseManifest(manifest: ReleaseManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-const KINDS: readonly StagedKind[] = ["archive", "checksums", "wheel", "sdist"];
+const KINDS: readonly StagedKind[] = ["archive", "sbom", "checksums", "wheel", "sdist"];
 
 function invalid(reason: string): never {
   throw new PlanError(

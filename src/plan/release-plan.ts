@@ -11,7 +11,7 @@ import {
   type Repository,
 } from "./image-tags.js";
 import { type ProjectManifest, readManifest } from "./manifest.js";
-import { archiveName, CHECKSUM_FILE, targetBinaries, wheelName } from "./names.js";
+import { archiveName, CHECKSUM_FILE, sbomName, targetBinaries, wheelName } from "./names.js";
 import { type PatchedFiles, patchVersion } from "./patch.js";
 import { loadProjectFiles, type ProjectFiles, type SourceReader } from "./project-files.js";
 import { type PythonPlan, planPython } from "./python-plan.js";
@@ -75,6 +75,8 @@ export interface TargetPlan extends Target {
    */
   binaries: { name: string; file: string; path: string }[];
   archive: string;
+  /** The CycloneDX SBOM of the archive's binaries, made from the dependency lists they carry. */
+  sbom: string;
   wheel: string | null;
 }
 
@@ -196,12 +198,16 @@ function targetPlans(
   python: Pick<PythonPlan, "distName" | "version" | "wheelTags"> | null,
   selection: TargetSelection,
 ): TargetPlan[] {
-  return selection.targets.map((t) => ({
-    ...t,
-    binaries: targetBinaries(t, manifest.bins),
-    archive: archiveName(manifest.primaryBin, t),
-    wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
-  }));
+  return selection.targets.map((t) => {
+    const archive = archiveName(manifest.primaryBin, t);
+    return {
+      ...t,
+      binaries: targetBinaries(t, manifest.bins),
+      archive,
+      sbom: sbomName(archive),
+      wheel: python ? wheelName(python.distName, python.version, python.wheelTags, t) : null,
+    };
+  });
 }
 
 /** The commit and repository, with a dry run's placeholders where they are missing. */
@@ -252,7 +258,9 @@ export async function prepareRelease(
   const selection = selectTargets(choice, request);
   const python = planPython(manifest, version, selection, files.pyproject);
   const targets = targetPlans(manifest, python, selection);
-  const archives = targets.map((t) => t.archive);
+  // What the GitHub Release holds besides the manifest, and SHA256SUMS covers: each archive and
+  // the SBOM beside it.
+  const releaseFiles = targets.flatMap((t) => [t.archive, t.sbom]);
   const {
     python: _python,
     versionedPackages: _versioned,
@@ -282,7 +290,7 @@ export async function prepareRelease(
     },
     targetSource: choice.source,
     targets,
-    checksums: { file: CHECKSUM_FILE, covers: [...archives].sort() },
+    checksums: { file: CHECKSUM_FILE, covers: [...releaseFiles].sort() },
     python: python && { ...python, wheels: targets.flatMap((t) => (t.wheel ? [t.wheel] : [])) },
     noPython: python ? null : (files.noPythonReason ?? "the pyproject.toml describes no package"),
     image: imagePlan(repository, version, request, commit, targets),
@@ -293,7 +301,7 @@ export async function prepareRelease(
           releaseName: version.tag,
           prerelease: version.prerelease,
           makeLatest: version.prerelease ? "false" : "true",
-          assets: [...archives, CHECKSUM_FILE].sort(),
+          assets: [...releaseFiles, CHECKSUM_FILE].sort(),
         }
       : null,
   };

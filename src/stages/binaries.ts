@@ -12,10 +12,11 @@ import { checkBinaryCommand } from "../commands/check-binary.js";
 import { checksumCommand } from "../commands/checksums.js";
 import { extractCommand } from "../commands/extract.js";
 import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
+import { sbomCommand } from "../commands/sbom.js";
 import type { TargetPlan } from "../plan/release-plan.js";
 import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
-import { IMAGES } from "./images.js";
+import { CARGO_AUDITABLE, IMAGES } from "./images.js";
 import type { RunContext } from "./run-context.js";
 import { withScripts } from "./scripts.js";
 import { CARGO_TARGET_DIR, requireMacosSdk, toolchainContainer } from "./toolchain.js";
@@ -159,6 +160,41 @@ export function targetArchive(
   return { name, file: container.withExec(archiveCommand(spec)).file(spec.output) };
 }
 
+/**
+ * The CycloneDX SBOM staged beside the target's archive, made from the dependency lists its
+ * binaries carry (cargo-auditable's `.dep-v0`): the crates of that target and those features,
+ * nothing else. The step fails when a binary carries no list or is not the release's package, so
+ * nothing is published without one. Byte for byte reproducible: same binaries, same SBOM.
+ */
+export function targetSbom(ctx: RunContext, built: TargetBinaries): { name: string; file: File } {
+  const { target } = built;
+  let container = toolsContainer();
+  for (const { binary, file } of built.binaries) {
+    container = container.withFile(`${IN}/${binary.path}`, file);
+  }
+  const output = `${OUT}/${target.sbom}`;
+  const command = sbomCommand({
+    output,
+    target: target.triple,
+    package: { name: ctx.plan.project.packageName, version: ctx.plan.version.cargo },
+    binaries: built.binaries.map(({ binary }) => ({
+      path: `${IN}/${binary.path}`,
+      name: binary.file,
+    })),
+    sourceDateEpoch: ctx.sourceDateEpoch,
+    generator: { name: CARGO_AUDITABLE.crate, version: CARGO_AUDITABLE.version },
+  });
+  return { name: target.sbom, file: container.withExec(command).file(output) };
+}
+
+/** A target's release files: its archive and the SBOM beside it. */
+export function targetReleaseFiles(
+  ctx: RunContext,
+  built: TargetBinaries,
+): { name: string; file: File }[] {
+  return [targetArchive(ctx, built), targetSbom(ctx, built)];
+}
+
 /** SHA256SUMS over the given artifacts, `sha256sum -c` compatible. */
 export function checksumFile(name: string, artifacts: { name: string; file: File }[]): File {
   let container = toolsContainer();
@@ -180,10 +216,22 @@ export async function binariesDirectory(ctx: RunContext, target: TargetPlan): Pr
   );
 }
 
-/** One target's archive, in a directory. */
+/**
+ * Files in a directory, made before it is returned: a step that fails (an SBOM step refusing a
+ * binary without its dependency list) fails here with its own explanation, naming the binary.
+ */
+async function directoryOf(files: readonly { name: string; file: File }[]): Promise<Directory> {
+  const directory = files.reduce(
+    (dir, { name, file }) => dir.withFile(name, file),
+    dag.directory(),
+  );
+  await explainFailure(() => directory.sync());
+  return directory;
+}
+
+/** One target's archive and its SBOM, in a directory. */
 export async function archiveDirectory(ctx: RunContext, target: TargetPlan): Promise<Directory> {
-  const archive = targetArchive(ctx, await targetBinaries(ctx, target));
-  return dag.directory().withFile(archive.name, archive.file);
+  return directoryOf(targetReleaseFiles(ctx, await targetBinaries(ctx, target)));
 }
 
 /**
@@ -200,11 +248,12 @@ export async function allTargetBinaries(ctx: RunContext): Promise<TargetBinaries
   return built;
 }
 
-/** The archives of already-built targets plus the checksum file over them. */
-export function archivesDirectory(ctx: RunContext, built: readonly TargetBinaries[]): Directory {
-  const archives = built.map((b) => targetArchive(ctx, b));
+/** The archives and SBOMs of already-built targets plus the checksum file over them. */
+export function archivesDirectory(
+  ctx: RunContext,
+  built: readonly TargetBinaries[],
+): Promise<Directory> {
+  const files = built.flatMap((b) => targetReleaseFiles(ctx, b));
   const checksums = ctx.plan.checksums.file;
-  return archives
-    .reduce((dir, { name, file }) => dir.withFile(name, file), dag.directory())
-    .withFile(checksums, checksumFile(checksums, archives));
+  return directoryOf([...files, { name: checksums, file: checksumFile(checksums, files) }]);
 }

@@ -36,6 +36,12 @@ export const RUNTIME_BASES: Record<ImageBase, string> = {
   static: IMAGES.runtimeStatic,
 };
 
+/**
+ * cargo-auditable, built from crates.io with its own lock file in the toolchain images (none
+ * ships it): every binary and wheel is linked with its dependency list through it.
+ */
+export const CARGO_AUDITABLE = { crate: "cargo-auditable", version: "0.7.7" } as const;
+
 /** maturin, installed with uv into the toolchain images; its version decides the wheel tags. */
 export const MATURIN_REQUIREMENT = "maturin==1.16.0";
 

@@ -1,7 +1,12 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import {
+  AUDITABLE_ROOT,
+  auditableEnvironment,
+  installAuditableCommand,
+} from "../commands/cargo-auditable.js";
 import { rustupToolchainCommand, VENDORED, vendorCommand } from "../commands/cargo-build.js";
 import { cargoTargetEnvironment, type Target } from "../plan/target.js";
-import { IMAGES } from "./images.js";
+import { CARGO_AUDITABLE, IMAGES } from "./images.js";
 import { SOURCE_IGNORE } from "./source-ignore.js";
 
 /** Where cargo writes, in every build container: a cache volume per target. */
@@ -16,6 +21,8 @@ export const VENDOR_DIR = "/vendored";
 export const VENDOR_CONFIG = "/.cargo/config.toml";
 /** The vendoring step's own cargo home (registry index, downloads, cargo's package lock). */
 const VENDOR_CARGO_HOME = "/cargo-home";
+/** The cargo home cargo-auditable's build downloads into: the step's own, thrown away with it. */
+const TOOL_CARGO_HOME = "/tmp/cargo-auditable-home";
 
 /** What the toolchain stages need to know of a build. */
 export interface ToolchainInput {
@@ -56,9 +63,29 @@ export function vendoredDependencies(input: Omit<ToolchainInput, "vendored">): D
 }
 
 /**
+ * cargo-auditable (pinned in images.ts), built from crates.io with `--locked` by the toolchain
+ * image that runs it, so it links against that image's own libraries. The engine caches the
+ * step: it runs once per engine and image, whatever the project; nothing of the project is in it.
+ */
+export function auditableTool(image: string): Directory {
+  return (
+    dag
+      .container()
+      .from(image)
+      // Its own cargo home: the image's stays as the image has it.
+      .withEnvVariable("CARGO_HOME", TOOL_CARGO_HOME)
+      .withEnvVariable("CARGO_TERM_COLOR", "never")
+      .withWorkdir("/tmp")
+      .withExec(installAuditableCommand(CARGO_AUDITABLE, AUDITABLE_ROOT))
+      .directory(AUDITABLE_ROOT)
+  );
+}
+
+/**
  * A container that cross-compiles for `target` from the engine's own platform (no emulation):
  * the target's toolchain image, the source at /src, the vendored dependencies (read-only), and
- * caches for the target directory, zig and xwin.
+ * caches for the target directory, zig and xwin, and cargo-auditable as the workspace's rustc
+ * wrapper, so every binary and wheel it links carries its dependency list.
  *
  * The target directory is shared by the binary build and maturin's build of the same target
  * (dependencies compile once) and is mounted LOCKED: one build at a time, because a build that
@@ -67,9 +94,11 @@ export function vendoredDependencies(input: Omit<ToolchainInput, "vendored">): D
  * into it on first use. zig's cache is built for concurrent use (it locks its own entries).
  */
 export function toolchainContainer(input: ToolchainInput, target: Target): Container {
+  const image = target.toolchain === "zig" ? IMAGES.zigbuild : IMAGES.xwin;
   let container = dag
     .container()
-    .from(target.toolchain === "zig" ? IMAGES.zigbuild : IMAGES.xwin)
+    .from(image)
+    .withMountedDirectory(AUDITABLE_ROOT, auditableTool(image), { readOnly: true })
     .withMountedDirectory(VENDOR_DIR, input.vendored, { readOnly: true })
     .withFile(VENDOR_CONFIG, input.vendored.file(VENDORED.config))
     .withMountedCache(CARGO_TARGET_DIR, cache(input, `target-${target.triple}`), {
@@ -86,7 +115,8 @@ export function toolchainContainer(input: ToolchainInput, target: Target): Conta
       .withMountedCache("/xwin-cache", cache(input, "xwin"), { sharing: CacheSharingMode.Locked })
       .withEnvVariable("XWIN_CACHE_DIR", "/xwin-cache");
   }
-  for (const [name, value] of Object.entries(cargoTargetEnvironment(target))) {
+  const environment = { ...auditableEnvironment(), ...cargoTargetEnvironment(target) };
+  for (const [name, value] of Object.entries(environment)) {
     container = container.withEnvVariable(name, value);
   }
   return container

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,19 +11,21 @@ import {
   parseSccacheStats,
   SCCACHE,
 } from "../../src/commands/sccache.js";
-import { archiveName } from "../../src/plan/names.js";
+import { archiveName, sbomName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
 import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
 import { LOCAL_CACHE_DIR } from "../../src/stages/compile-cache.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import {
   isArchiveStep,
   isBinaryCheck,
   isChecksumStep,
   isCompile,
   isMachoUuidStep,
+  isSbomStep,
   isVendor,
   stepForTarget,
 } from "../support/execs.js";
@@ -32,6 +35,8 @@ import { replayInFreshRoot } from "../support/replay.js";
 import { freePort, HOST_SCCACHE, stopSccache } from "../support/sccache.js";
 import { containerScripts } from "../support/scripts.js";
 import {
+  auditDataByObjcopy,
+  auditSectionName,
   BIN,
   compareVersions,
   EXAMPLE_DIR,
@@ -45,11 +50,13 @@ import {
  * `dagger call release-archives --tag v0.1.5`, every step replayed with real tools exactly as
  * the harness recorded it (argv, working directory, environment, files and mounts at their
  * container paths, in a fresh root): the vendoring step, cargo zigbuild for the four zig
- * targets (twice, into two empty target directories, as two fresh engines would), the Mach-O
- * UUID rewrite and the binary check, the archives and SHA256SUMS. Windows cannot link here (no
- * MSVC CRT): its archive step packs the harness's stand-in bytes. The second build runs under
- * `--compile-cache local` with an empty cache (cold), and a third, for one Linux and one macOS
- * target, in fresh roots sharing only that cache (warm): all three give the same bytes.
+ * targets (twice, into two empty target directories, as two fresh engines would) with the
+ * pinned cargo-auditable as the workspace's rustc wrapper, the Mach-O UUID rewrite and the
+ * binary check, the archives, the SBOMs and SHA256SUMS. Windows cannot link here (no MSVC CRT):
+ * its archive step packs the harness's stand-in bytes, and its SBOM is the harness's stand-in.
+ * The second build runs under `--compile-cache local` with an empty cache (cold), and a third,
+ * for one Linux and one macOS target, in fresh roots sharing only that cache (warm): all three
+ * give the same bytes.
  */
 
 // Eight cold zig builds took about 150 s on 2 cores; the rest is headroom for a busy machine.
@@ -99,6 +106,8 @@ interface Build {
   binaries: Map<string, Buffer>;
   checks: Map<string, string>;
   archives: Map<string, Buffer>;
+  /** The SBOM staged beside each archive (the zig targets': Windows has no real binary here). */
+  sboms: Map<string, Buffer>;
   checksums: string;
   checksumRoot: FreshRoot;
   /** Each target's compile-cache statistics (builds under --compile-cache). */
@@ -133,6 +142,7 @@ async function cleanBuild(
     binaries: new Map(),
     checks: new Map(),
     archives: new Map(),
+    sboms: new Map(),
     checksums: "",
     checksumRoot: vendorRoot,
     cache: new Map(),
@@ -160,6 +170,7 @@ async function cleanBuild(
               [LOCAL_CACHE_DIR]: emptyDir(`compile-cache-${target.triple}`),
             }
           : {}),
+        ...(await auditableMount(mod.engine, from)),
       },
       env: options.compileCache ? { SCCACHE_SERVER_PORT: String(sccachePort) } : {},
     });
@@ -192,10 +203,18 @@ async function cleanBuild(
     });
     const name = archiveName(BIN, target);
     build.archives.set(name, readFileSync(archived.root.path(`/out/${name}`)));
+    if (binary) {
+      const sbom = sbomName(name);
+      const listed = await replay(mod.engine, execFor(target, isSbomStep, from), {
+        files: { [`/in/${target.triple}/release/${BIN}`]: binary },
+      });
+      build.sboms.set(sbom, readFileSync(listed.root.path(`/out/${sbom}`)));
+    }
   }
   if (options.targets) return build;
+  const staged = [...build.archives, ...build.sboms];
   const summed = await replay(mod.engine, from.find(isChecksumStep) as ExecRecord, {
-    files: Object.fromEntries([...build.archives].map(([file, bytes]) => [`/in/${file}`, bytes])),
+    files: Object.fromEntries(staged.map(([file, bytes]) => [`/in/${file}`, bytes])),
   });
   build.checksums = readFileSync(summed.root.path("/out/SHA256SUMS"), "utf8");
   build.checksumRoot = summed.root;
@@ -347,15 +366,25 @@ describe("the archives and SHA256SUMS, replayed", () => {
       expect(bytes.equals(b?.archives.get(name) as Buffer), name).toBe(true);
     }
     expect(a?.checksums).toBe(b?.checksums);
+    expect([...(a?.sboms.keys() ?? [])].sort()).toEqual(
+      ZIG_TARGETS.map((t) => sbomName(archiveName(BIN, t))).sort(),
+    );
+    for (const [name, bytes] of a?.sboms ?? []) {
+      expect(bytes.equals(b?.sboms.get(name) as Buffer), name).toBe(true);
+    }
   });
 
   test("sha256sum -c accepts SHA256SUMS next to the archives", async () => {
     const dir = join(scratch.path, "downloads");
     mkdirSync(dir);
     for (const [name, bytes] of builds[0]?.archives ?? []) writeFileSync(join(dir, name), bytes);
+    for (const [name, bytes] of builds[0]?.sboms ?? []) writeFileSync(join(dir, name), bytes);
     writeFileSync(join(dir, "SHA256SUMS"), builds[0]?.checksums ?? "");
-    const { stdout } = await run("sha256sum", ["-c", "SHA256SUMS"], { cwd: dir });
-    expect(stdout.trim().split("\n")).toHaveLength(DEFAULT_TARGETS.length);
+    // The Windows SBOM is the harness's stand-in here (no real Windows binary to list).
+    const { stdout } = await run("sha256sum", ["-c", "--ignore-missing", "SHA256SUMS"], {
+      cwd: dir,
+    });
+    expect(stdout.trim().split("\n")).toHaveLength(DEFAULT_TARGETS.length + ZIG_TARGETS.length);
   });
 
   test("the Linux x86_64 archive holds the binary, which runs here and prints the tag's version", async () => {
@@ -416,3 +445,73 @@ describe("the archives and SHA256SUMS, replayed", () => {
     expect(message).toContain(`${name} has no file other-cli`);
   });
 });
+
+interface Sbom {
+  specVersion: string;
+  serialNumber: string;
+  metadata: {
+    timestamp: string;
+    component: {
+      purl: string;
+      components: { name: string; hashes: { alg: string; content: string }[] }[];
+    };
+    properties: { name: string; value: string }[];
+  };
+  components: unknown[];
+}
+
+function sbomOf(target: Target, build = 0): Sbom {
+  const bytes = builds[build]?.sboms.get(sbomName(archiveName(BIN, target)));
+  if (!bytes) throw new Error(`no SBOM for ${target.triple}`);
+  return JSON.parse(bytes.toString("utf8")) as Sbom;
+}
+
+describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
+  "the %s dependency list and SBOM, replayed",
+  (triple, target) => {
+    test("the binary carries the list cargo-auditable links in; its SBOM says the same", async () => {
+      const audit = await auditDataByObjcopy(binaryFile(target), target);
+      // The sample CLI has no dependencies without its pyo3 feature: the list is its own root.
+      expect(audit.packages).toEqual([
+        { name: BIN, version: "0.1.5", source: "local", root: true },
+      ]);
+      const sbom = sbomOf(target);
+      expect(sbom.specVersion).toBe("1.5");
+      expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/);
+      expect(sbom.metadata.timestamp).toBe("1980-01-01T00:00:00Z");
+      expect(sbom.metadata.properties).toEqual([
+        { name: "cdx:rustc:sbom:target:triple", value: triple },
+      ]);
+      expect(sbom.metadata.component.purl).toMatch(/^pkg:cargo\/sample-usage@0\.1\.5/);
+      expect(sbom.components).toEqual([]);
+      // The binary it describes is the checked one the archive holds, by its SHA-256.
+      const [binary] = sbom.metadata.component.components;
+      expect(binary?.name).toBe(BIN);
+      expect(binary?.hashes).toEqual([
+        {
+          alg: "SHA-256",
+          content: createHash("sha256")
+            .update(builds[0]?.binaries.get(triple) as Buffer)
+            .digest("hex"),
+        },
+      ]);
+    });
+
+    test("a binary without the list is refused by the SBOM step, naming it", async () => {
+      const bare = `${binaryFile(target)}.bare`;
+      await run("llvm-objcopy", [
+        `--remove-section=${auditSectionName(target)}`,
+        binaryFile(target),
+        bare,
+      ]);
+      const message = await failureOf(
+        replay(mod.engine, execFor(target, isSbomStep), {
+          files: { [`/in/${triple}/release/${BIN}`]: readFileSync(bare) },
+        }),
+      );
+      expect(message).toContain(
+        `/out/${sbomName(archiveName(BIN, target))}: ${BIN} (${triple}) has no .dep-v0 section`,
+      );
+    });
+  },
+);

@@ -5,6 +5,7 @@ import { findTarget } from "../../src/plan/targets.js";
 import { run } from "../example/tools.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isBinaryCheck, isCompile, isVendor } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { LAYOUTS } from "../support/layouts.js";
@@ -78,6 +79,7 @@ describe.each(CASES)("the $layout fixture's binaries, replayed", (c) => {
           "/vendored": dir(vendor.root.path("/vendored"), true),
           "/cargo-target": dir(join(scratch.path, "cargo-target")),
           "/zig-cache": dir(join(CACHES, "zig")),
+          ...(await auditableMount(mod.engine, execs)),
         },
       })
     ).root;

@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
 import type { Target } from "../../src/plan/target.js";
@@ -8,13 +8,14 @@ import { run } from "../example/tools.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isCheckDist, isMaturin, isMaturinBuild, isSmokeTest, isVendor } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { LAYOUTS } from "../support/layouts.js";
 import { scratchDir } from "../support/projects.js";
 import { type ReplayOptions, replayInFreshRoot } from "../support/replay.js";
 import { rewriteWheel } from "./python-dists.js";
-import { EXAMPLE_DIR, failureOf, runArgv } from "./sample-binaries.js";
+import { auditDataByObjcopy, EXAMPLE_DIR, failureOf, runArgv } from "./sample-binaries.js";
 
 /**
  * `dagger call --source <layout> wheels --tag v0.5.0-rc.1` (and `sdist`) on the bin-bindings
@@ -143,6 +144,7 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
         "/cargo-target": dir(join(scratch.path, "cargo-target")),
         "/zig-cache": dir(join(CACHES, "zig")),
         "/root/.cache/uv": dir(join(CACHES, "uv")),
+        ...(await auditableMount(mod.engine, execs)),
       },
     };
   }
@@ -241,6 +243,19 @@ describe.each(CASES)("the $layout fixture's Python artifacts, replayed", (c) => 
     expect(message).toMatch(
       new RegExp(`^${hostWheel.name.replaceAll(".", "\\.")}: has no ${script}$`, "m"),
     );
+  });
+
+  test("each executable in the wheel carries its dependency list (cargo-auditable)", async () => {
+    const path = join(scratch.path, `listed-${hostWheel.name}`);
+    writeFileSync(path, hostWheel.bytes);
+    const out = join(scratch.path, "listed");
+    for (const script of c.members.filter((m) => m.includes(".data/scripts/"))) {
+      await run("unzip", ["-o", "-j", "-d", out, path, script]);
+      const { packages } = await auditDataByObjcopy(join(out, posix.basename(script)), HOST);
+      expect(packages.filter((p) => p.root).map((p) => [p.version, p.source])).toEqual([
+        ["0.5.0-rc.1", "local"],
+      ]);
+    }
   });
 
   test("unzip lists the executables as scripts, and the Python package python-source ships", async () => {

@@ -2,17 +2,20 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { checkDistCommand } from "../../src/commands/check-dist.js";
+import { sbomCommand } from "../../src/commands/sbom.js";
 import { wheelName } from "../../src/plan/names.js";
 import type { Target } from "../../src/plan/target.js";
 import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
+import { CARGO_AUDITABLE } from "../../src/stages/images.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isMaturinBuild, isVendor } from "../support/execs.js";
 import type { FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
 import { replayInFreshRoot } from "../support/replay.js";
-import { EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
+import { auditDataByObjcopy, EXAMPLE_DIR, runArgv } from "./sample-binaries.js";
 
 /**
  * `dagger call wheels --tag v0.1.5` for the zig targets, the vendoring and maturin steps replayed
@@ -97,6 +100,7 @@ beforeAll(async () => {
         "/cargo-target": dir(join(scratch.path, `${name}-target`)),
         "/zig-cache": dir(join(CACHES, "zig")),
         "/root/.cache/uv": dir(join(CACHES, "uv")),
+        ...(await auditableMount(mod.engine, execs)),
       },
     });
     roots.push(built.root);
@@ -119,6 +123,13 @@ afterAll(async () => {
   scratch.remove();
   await mod.stop();
 });
+
+/** The wheel's extension module, as a file of this machine. */
+async function extensionModule(target: Target): Promise<string> {
+  const module = join(scratch.path, `${target.triple}.so`);
+  await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
+  return module;
+}
 
 function builtWheel(target: Target): string {
   const wheel = wheels.get(target.triple);
@@ -152,10 +163,21 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
     });
 
     test("its extension module is built for the target", async () => {
-      const module = join(scratch.path, `${triple}.so`);
-      await run("python3", ["-c", EXTRACT_MODULE, builtWheel(target), module]);
-      const described = await run("file", ["--brief", module]);
+      const described = await run("file", ["--brief", await extensionModule(target)]);
       expect(described.stdout).toMatch(FILE_SAYS[triple] ?? /no expectation/);
+    });
+
+    test("its extension module carries its dependency list (cargo-auditable, a cdylib)", async () => {
+      const { packages } = await auditDataByObjcopy(await extensionModule(target), target);
+      const root = packages.filter((p) => p.root);
+      expect(root.map((p) => [p.name, p.version, p.source])).toEqual([
+        ["sample-usage", "0.1.5", "local"],
+      ]);
+      // pyo3 runs in the module; its macros only ran during the build.
+      const runtime = packages.filter((p) => p.kind !== "build").map((p) => p.name);
+      expect(runtime).toEqual(expect.arrayContaining(["pyo3", "pyo3-ffi", "sample-usage"]));
+      const build = packages.filter((p) => p.kind === "build").map((p) => p.name);
+      expect(build).toEqual(expect.arrayContaining(["pyo3-build-config", "pyo3-macros"]));
     });
   },
 );
@@ -170,4 +192,48 @@ test("two clean builds of the Linux x86_64 wheel are the same bytes, SBOM includ
     metadata: { timestamp: expect.stringMatching(/^1980-01-01T00:00:00/) },
   });
   expect(JSON.parse(sbom.stdout)).not.toHaveProperty("serialNumber");
+});
+
+test("sbom.py lists a real dependency list: every crate, build-only ones excluded, the graph", async () => {
+  // The Linux extension module's list (pyo3 and its macros): the same reader as the archives'.
+  const module = await extensionModule(REPRODUCED);
+  const { packages } = await auditDataByObjcopy(module, REPRODUCED);
+  const output = join(scratch.path, "module.cdx.json");
+  await runArgv(
+    sbomCommand({
+      output,
+      target: REPRODUCED.triple,
+      package: { name: "sample-usage", version: "0.1.5" },
+      binaries: [{ path: module, name: "_native.abi3.so" }],
+      sourceDateEpoch: 315532800,
+      generator: { name: CARGO_AUDITABLE.crate, version: CARGO_AUDITABLE.version },
+    }),
+  );
+  const sbom = JSON.parse(readFileSync(output, "utf8")) as {
+    components: { name: string; version: string; purl: string; scope: string }[];
+    dependencies: { ref: string; dependsOn: string[] }[];
+  };
+  const crates = packages.filter((p) => !p.root);
+  expect(sbom.components.map((c) => [c.name, c.version, c.purl, c.scope])).toEqual(
+    crates
+      .map((p) => [
+        p.name,
+        p.version,
+        `pkg:cargo/${p.name}@${p.version}`,
+        p.kind === "build" ? "excluded" : "required",
+      ])
+      .sort((a, b) => String(a[2]).localeCompare(String(b[2]))),
+  );
+  // Every edge of the list is in the graph, by purl.
+  const purl = (p: (typeof packages)[number]) =>
+    p.root
+      ? sbom.dependencies.find((d) => d.ref.startsWith("pkg:cargo/sample-usage@"))?.ref
+      : `pkg:cargo/${p.name}@${p.version}`;
+  for (const p of packages) {
+    const edges = sbom.dependencies.find((d) => d.ref === purl(p))?.dependsOn ?? [];
+    const expected = (p.dependencies ?? []).map((i) =>
+      purl(packages[i] as (typeof packages)[number]),
+    );
+    expect(edges, p.name).toEqual([...expected].sort());
+  }
 });

@@ -1,7 +1,9 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inflateSync } from "node:zlib";
 import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../src/commands/python.js";
+import type { Target } from "../../src/plan/target.js";
 import { type RunOptions, type RunResult, run } from "../example/tools.js";
 import { REPO_ROOT } from "../harness/module-files.js";
 
@@ -91,4 +93,33 @@ export async function macosMinimumByObjdump(binary: string): Promise<string> {
   const version = found?.[1];
   if (version === undefined) throw new Error(`llvm-objdump shows no minimum macOS for ${binary}`);
   return version;
+}
+
+/** cargo-auditable's section: `.dep-v0` (ELF, PE), in segment `__DATA` on Mach-O. */
+export function auditSectionName(target: Pick<Target, "os">): string {
+  return target.os === "macos" ? "__DATA,.dep-v0" : ".dep-v0";
+}
+
+/** A package of the dependency list cargo-auditable links into a binary. */
+export interface AuditPackage {
+  name: string;
+  version: string;
+  source: string;
+  kind?: "build" | "runtime";
+  dependencies?: number[];
+  root?: boolean;
+}
+
+/**
+ * The dependency list a binary carries, as LLVM's objcopy dumps the section, inflated: read
+ * independently of container-scripts/sbom.py's own parser.
+ */
+export async function auditDataByObjcopy(
+  binary: string,
+  target: Pick<Target, "os">,
+): Promise<{ packages: AuditPackage[] }> {
+  const out = `${binary}.dep-v0`;
+  const section = auditSectionName(target);
+  await run("llvm-objcopy", [`--dump-section=${section}=${out}`, binary, `${binary}.copy`]);
+  return JSON.parse(inflateSync(await readFile(out)).toString("utf8"));
 }

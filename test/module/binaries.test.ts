@@ -2,22 +2,31 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
+import {
+  AUDITABLE_BIN,
+  AUDITABLE_ROOT,
+  auditableEnvironment,
+  installAuditableCommand,
+} from "../../src/commands/cargo-auditable.js";
 import { compileCommand } from "../../src/commands/cargo-build.js";
 import { checkBinaryCommand } from "../../src/commands/check-binary.js";
+import { sbomCommand } from "../../src/commands/sbom.js";
 import { targetBinaries } from "../../src/plan/names.js";
 import { DEFAULT_TARGETS, findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
-import { IMAGES } from "../../src/stages/images.js";
+import { CARGO_AUDITABLE, IMAGES } from "../../src/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
 import { imageEnvironment } from "../harness/image-configs.js";
 import type { ExecRecord } from "../harness/model.js";
 import type { Node } from "../harness/nodes.js";
+import { isAuditableInstall } from "../support/auditable.js";
 import {
   flagValue,
   isArchiveStep,
   isBinaryCheck,
   isChecksumStep,
   isCompile,
+  isSbomStep,
   isVendor,
   scriptSpec,
 } from "../support/execs.js";
@@ -98,6 +107,7 @@ describe("dagger call build --target <triple>", () => {
         ]),
       );
       expect(mounts).toEqual({
+        [AUDITABLE_ROOT]: "directory ro",
         "/vendored": "directory ro",
         "/cargo-target": `rust-release-sample-usage-target-${triple} LOCKED`,
         ...(target.toolchain === "zig"
@@ -120,6 +130,23 @@ describe("dagger call build --target <triple>", () => {
         },
       });
       expect(build.contents["/.cargo/config.toml"]).toContain("/vendored");
+
+      // cargo-auditable is the workspace's rustc wrapper: the binary carries its dependency
+      // list. It was built from crates.io, pinned and --locked, in the same image, before.
+      expect(build.env).toMatchObject(auditableEnvironment());
+      expect(build.env.RUSTC_WORKSPACE_WRAPPER).toBe(AUDITABLE_BIN);
+      expect(JSON.parse(build.env.CARGO_AUDITABLE_ORIG_ARGS ?? "")).toMatchObject({ frozen: true });
+      const tool = execs.filter(isAuditableInstall);
+      expect(tool).toHaveLength(1);
+      expect(tool[0]?.argv).toEqual(installAuditableCommand(CARGO_AUDITABLE, AUDITABLE_ROOT));
+      expect(tool[0]?.argv).toContain("--locked");
+      expect(tool[0]?.argv.at(-1)).toBe(`cargo-auditable@${CARGO_AUDITABLE.version}`);
+      expect(tool[0]?.image).toBe(buildImage);
+      expect(tool[0]?.platform).toBe(mod.engine.defaultPlatform);
+      // Nothing of the project reaches it: one build per engine and image, whatever the project.
+      expect(Object.keys(tool[0]?.contents ?? {})).toEqual([]);
+      expect(tool[0]?.mounts).toEqual({});
+      expect(execs.indexOf(tool[0] as ExecRecord)).toBeLessThan(execs.indexOf(build));
 
       // The tag's version is in the source cargo builds, in Cargo.toml and Cargo.lock.
       const inside = execContainer(mod.engine, execs.indexOf(build));
@@ -349,7 +376,10 @@ describe("archives", () => {
     const target = findTarget("x86_64-pc-windows-msvc");
     const outcome = await mod.call("archive", { target: target.triple, tag: "v0.1.5" });
     expect(outcome.error).toBeUndefined();
-    expect(exported(outcome, "windows")).toEqual(["sample-usage-x86_64-pc-windows-msvc.zip"]);
+    expect(exported(outcome, "windows")).toEqual([
+      "sample-usage-x86_64-pc-windows-msvc.zip",
+      "sample-usage-x86_64-pc-windows-msvc.zip.cdx.json",
+    ]);
     const archive = outcome.model.execs.find(
       (e) => isArchiveStep(e) && scriptSpec(e).format === "zip",
     );
@@ -366,6 +396,29 @@ describe("archives", () => {
       }),
     );
     expect(archive?.image).toBe(IMAGES.python);
+    const sbom = outcome.model.execs.filter(isSbomStep);
+    expect(sbom.map((e) => e.argv)).toEqual([
+      sbomCommand({
+        output: "/out/sample-usage-x86_64-pc-windows-msvc.zip.cdx.json",
+        target: "x86_64-pc-windows-msvc",
+        package: { name: "sample-usage", version: "0.1.5" },
+        binaries: [
+          { path: "/in/x86_64-pc-windows-msvc/release/sample-usage.exe", name: "sample-usage.exe" },
+        ],
+        sourceDateEpoch: 315532800,
+        generator: { name: "cargo-auditable", version: CARGO_AUDITABLE.version },
+      }),
+    ]);
+    expect(sbom[0]?.image).toBe(IMAGES.python);
+    // It reads the checked binary, the one the archive holds.
+    const check = outcome.model.execs.findIndex(isBinaryCheck);
+    expect(
+      execContainer(mod.engine, outcome.model.execs.indexOf(sbom[0] as ExecRecord)).bytes(
+        "/in/x86_64-pc-windows-msvc/release/sample-usage.exe",
+      ),
+    ).toEqual(
+      execContainer(mod.engine, check).bytes("/in/x86_64-pc-windows-msvc/release/sample-usage.exe"),
+    );
   });
 
   test("--source-date-epoch stamps the archive entries", async () => {
@@ -389,7 +442,7 @@ describe("archives", () => {
     expect(outcome.model.containers).toEqual([]);
   });
 
-  test("dagger call release-archives: five concurrent builds, five archives, SHA256SUMS", async () => {
+  test("dagger call release-archives: five concurrent builds, five archives and SBOMs, SHA256SUMS", async () => {
     mod.engine.latencyMs = 30;
     try {
       const outcome = await mod.call(
@@ -398,12 +451,9 @@ describe("archives", () => {
         { answers: { exec: versionAnswer("0.1.5") } },
       );
       expect(outcome.error).toBeUndefined();
-      expect(exported(outcome, "all")).toEqual(
-        [
-          ...DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`),
-          "SHA256SUMS",
-        ].sort(),
-      );
+      const archives = DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
+      const sboms = archives.map((archive) => `${archive}.cdx.json`);
+      expect(exported(outcome, "all")).toEqual([...archives, ...sboms, "SHA256SUMS"].sort());
       const builds = outcome.model.execs.filter(isCargo);
       expect(builds.map((e) => flagValue(e, "--target")).sort()).toEqual(
         DEFAULT_TARGETS.map((t) => t.buildTarget).sort(),
@@ -419,9 +469,20 @@ describe("archives", () => {
 
       const sums = outcome.model.execs.find(isChecksumStep);
       const spec = JSON.parse(sums?.argv[2] as string) as { files: { name: string }[] };
-      expect(spec.files.map((f) => f.name).sort()).toEqual(
-        DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`).sort(),
-      );
+      expect(spec.files.map((f) => f.name).sort()).toEqual([...archives, ...sboms].sort());
+      // One SBOM step per target, each naming its own target; cargo-auditable built once per image.
+      expect(
+        outcome.model.execs
+          .filter(isSbomStep)
+          .map((e) => scriptSpec(e).target)
+          .sort(),
+      ).toEqual(DEFAULT_TARGETS.map((t) => t.triple).sort());
+      expect(
+        outcome.model.execs
+          .filter(isAuditableInstall)
+          .map((e) => e.image)
+          .sort(),
+      ).toEqual([IMAGES.xwin, IMAGES.zigbuild].sort());
     } finally {
       mod.engine.latencyMs = 0;
     }

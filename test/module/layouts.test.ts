@@ -37,6 +37,15 @@ const SDISTS = {
   manifestPath: "lintkit-0.5.0rc1.tar.gz",
 };
 
+/**
+ * The bytes of a produced file: an SBOM step's output is a CycloneDX document (the image's SBOM
+ * reads it), here one that lists nothing; anything else, a stand-in.
+ */
+const fileBytes: Answers["file"] = ({ path }) =>
+  path.endsWith(".cdx.json")
+    ? '{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1}\n'
+    : `bytes of ${posix.basename(path)}`;
+
 /** What maturin writes for a layout, and what its CLI answers to --version. */
 function built(layout: keyof typeof WHEELS, cli: string): Answers {
   return {
@@ -45,7 +54,7 @@ function built(layout: keyof typeof WHEELS, cli: string): Answers {
       if (triple) return [WHEELS[layout](findTarget(triple))];
       return path === "/sdist" ? [SDISTS[layout]] : undefined;
     },
-    file: ({ path }) => `bytes of ${posix.basename(path)}`,
+    file: fileBytes,
     exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: `${cli} 0.5.0-rc.1\n` } : undefined),
   };
 }
@@ -230,6 +239,7 @@ describe("a pure Rust workspace, released with --cargo-package", () => {
     cargoPackage: "beta",
   });
   const betaVersion: Answers = {
+    file: fileBytes,
     exec: (e) => (e.argv.at(-1) === "--version" ? { stdout: "beta 1.3.0\n" } : undefined),
   };
 

@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { PROVENANCE_FILE } from "../../src/plan/provenance.js";
+import { CYCLONEDX_BOM, PROVENANCE_FILE } from "../../src/plan/provenance.js";
+import { attachedBundles } from "../../src/publishers/registry/index.js";
 import type { FakeAsset } from "../fakes/github-api.js";
 import { haveRegistry } from "../fakes/oci-registry.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
@@ -19,6 +20,8 @@ import {
   PUBLISHER,
   REPOSITORY,
   ReleaseServices,
+  SBOM_CRATES,
+  SBOMS,
   SDIST,
   STAGED,
   secretArg,
@@ -142,6 +145,36 @@ describe.skipIf(!haveRegistry)("signed provenance on every destination", () => {
     const [recorded] = services.github.attestations;
     expect(recorded?.digests).toHaveLength(STAGED.length + 1);
     expect(recorded?.digests).toContain(services.pushedDigest);
+    // The SBOMs are staged files like every other, so the provenance covers them.
+    const statement = JSON.parse(
+      Buffer.from(recorded?.bundle.dsseEnvelope.payload ?? "", "base64").toString("utf8"),
+    ) as { subject: { name: string }[] };
+    for (const sbom of SBOMS) expect(statement.subject.map((s) => s.name)).toContain(sbom);
+
+    // The image's SBOM attestation lists what the image is made of: its base, each platform's
+    // binary with the digest its target's SBOM records, and the crates those SBOMs list.
+    const attached = await attachedBundles(
+      { repository: services.imageRepository, credentials: null },
+      services.pushedDigest ?? "",
+    );
+    const sbomBundle = attached.find((a) => a.predicateType === CYCLONEDX_BOM);
+    const bom = JSON.parse(
+      Buffer.from(sbomBundle?.bundle.dsseEnvelope?.payload ?? "", "base64").toString("utf8"),
+    ).predicate as {
+      components: { type: string; name: string; scope?: string; hashes?: unknown }[];
+    };
+    const byType = (type: string) => bom.components.filter((c) => c.type === type);
+    expect(byType("library").map((c) => [c.name, c.scope])).toEqual(
+      SBOM_CRATES.map((c) => [c.name, c.scope]).sort(),
+    );
+    expect(byType("application").map((c) => c.name)).toEqual(["sample-usage", "sample-usage"]);
+    for (const binary of byType("application")) expect(binary.hashes).toHaveLength(1);
+    expect(byType("container").map((c) => c.name)).toEqual([
+      "gcr.io/distroless/cc-debian12:nonroot",
+    ]);
+    expect(report).toMatch(
+      /SBOM attestation \(the base image, 2 binaries, 2 crates; OCI referrers\)/,
+    );
     // The uploads carried the attestations, and PyPI serves them as the files' provenance.
     const uploads = outcome.model.execs.filter(isUvPublish);
     for (const upload of uploads) {

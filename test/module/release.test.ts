@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { IMAGES } from "../../src/stages/images.js";
 import { type ArgValue, ModuleUnderTest } from "../harness/dagger-call.js";
-import { isCompile, isMaturin } from "../support/execs.js";
+import type { ExecRecord } from "../harness/model.js";
+import { isChecksumStep, isCompile, isMaturin, isSbomStep, scriptSpec } from "../support/execs.js";
 import {
   ARCHIVES,
   ASSETS,
@@ -14,6 +15,7 @@ import {
   MANIFEST,
   REPOSITORY,
   ReleaseServices,
+  SBOMS,
   SDIST,
   SHA,
   STAGED,
@@ -99,9 +101,22 @@ describe("dagger call release", () => {
       kind: "archive",
       target: "x86_64-unknown-linux-gnu",
     });
+    // Each archive's SBOM is a staged file of its own kind, for the archive's target.
+    expect(manifest.files).toContainEqual({
+      name: SBOMS[0],
+      sha256: sha256(bytesOf(SBOMS[0] as string)),
+      size: Buffer.byteLength(bytesOf(SBOMS[0] as string)),
+      kind: "sbom",
+      target: "x86_64-unknown-linux-gnu",
+    });
     expect(manifest.files.map((f: { name: string }) => f.name).sort()).toEqual(
       [...ASSETS, ...WHEELS, SDIST].sort(),
     );
+    // SHA256SUMS covers the SBOMs too.
+    const sums = outcome.model.execs.find(isChecksumStep);
+    expect(
+      (scriptSpec(sums as ExecRecord).files as { name: string }[]).map((f) => f.name).sort(),
+    ).toEqual([...ARCHIVES, ...SBOMS].sort());
 
     const report = String(outcome.value);
     for (const file of STAGED) expect(report).toMatch(new RegExp(`staged\\s+${file}\\s`));
@@ -164,6 +179,35 @@ describe("dagger call release", () => {
     for (const line of [...IMAGE_REFS, SDIST])
       expect(report).toMatch(new RegExp(`would publish\\s+${line}`));
     expect(report).toMatch(/would publish\s+v0\.1\.5\s+draft -> public last/);
+    // Every SBOM it would make, with its target and digest.
+    for (const sbom of SBOMS) {
+      const target = sbom.replace(/^sample-usage-/, "").replace(/\.(tar\.gz|zip)\.cdx\.json$/, "");
+      expect(report).toMatch(
+        new RegExp(
+          `would stage\\s+${sbom.replaceAll(".", "\\.")}\\s+sbom ${target}\\s+sha256:${sha256(bytesOf(sbom))}`,
+        ),
+      );
+    }
+    expect(outcome.model.execs.filter(isSbomStep)).toHaveLength(SBOMS.length);
+  });
+
+  test("a binary without its dependency list stops the release before anything is staged, naming it", async () => {
+    const { github, oidc, testPypi, pypi } = await start();
+    const message =
+      "/out/sample-usage-aarch64-apple-darwin.tar.gz.cdx.json: sample-usage (aarch64-apple-darwin) " +
+      "has no .dep-v0 section: it was not built with cargo auditable";
+    const outcome = await mod.call("release", services.args(), {
+      answers: built({
+        exec: (e) =>
+          isSbomStep(e) && e.argv[2]?.includes("aarch64-apple-darwin")
+            ? { exitCode: 1, stderr: message }
+            : built().exec?.(e),
+      }),
+    });
+    expect(outcome.error).toBe(message);
+    expect(github.writes()).toEqual([]);
+    expect(outcome.model.publishes).toEqual([]);
+    expect([...oidc.requests, ...testPypi.requests, ...pypi.requests]).toEqual([]);
   });
 
   test("a dry run needs no credentials at all (pull requests, forks)", async () => {

@@ -185,7 +185,10 @@ describe("a workspace without pyproject.toml: --cargo-package", () => {
     });
     expect(planned.github?.assets).toEqual([
       "SHA256SUMS",
-      ...DEFAULT_TARGETS.map((t) => `beta-${t.triple}.${t.archiveFormat}`).sort(),
+      ...DEFAULT_TARGETS.flatMap((t) => {
+        const archive = `beta-${t.triple}.${t.archiveFormat}`;
+        return [archive, `${archive}.cdx.json`];
+      }).sort(),
     ]);
   });
 

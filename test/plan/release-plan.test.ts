@@ -67,8 +67,13 @@ describe("buildReleasePlan on the sample crate", async () => {
         "sample_usage-0.1.5-cp38-abi3-win_amd64.whl",
       ],
     ]);
+    // Each archive has its CycloneDX SBOM beside it, named after it.
+    expect(plan.targets.map((t) => t.sbom)).toEqual(
+      plan.targets.map((t) => `${t.archive}.cdx.json`),
+    );
     expect(plan.checksums.file).toBe("SHA256SUMS");
-    expect(plan.checksums.covers).toEqual([...plan.targets.map((t) => t.archive)].sort());
+    expect(plan.checksums.covers).toEqual(plan.targets.flatMap((t) => [t.archive, t.sbom]).sort());
+    expect(plan.github?.assets).toEqual([...plan.checksums.covers, "SHA256SUMS"].sort());
     expect(plan.python).toMatchObject({
       project: "sample-usage",
       distName: "sample_usage",
@@ -253,7 +258,10 @@ describe("what a call builds: the plan without a tag, for one target, for the ma
         },
       ],
     });
-    expect(plan.checksums.covers).toEqual(["sample-usage-aarch64-apple-darwin.tar.gz"]);
+    expect(plan.checksums.covers).toEqual([
+      "sample-usage-aarch64-apple-darwin.tar.gz",
+      "sample-usage-aarch64-apple-darwin.tar.gz.cdx.json",
+    ]);
     expect(plan.python?.wheels).toEqual(["sample_usage-0.1.5-cp38-abi3-macosx_11_0_arm64.whl"]);
     expect(plan.image).toBeNull();
   });

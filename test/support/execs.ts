@@ -59,6 +59,7 @@ export const isMachoUuidStep = (e: ExecRecord) => runsScript(e, "macho_uuid.py")
 export const isExtractStep = (e: ExecRecord) => runsScript(e, "extract.py");
 export const isCheckDist = (e: ExecRecord) => runsScript(e, "check_dist.py");
 export const isSmokeTest = (e: ExecRecord) => runsScript(e, "python_smoke.py");
+export const isSbomStep = (e: ExecRecord) => runsScript(e, "sbom.py");
 
 /** The JSON spec a script step was given (its last argument). */
 export function scriptSpec(e: ExecRecord): Record<string, unknown> {

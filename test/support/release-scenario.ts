@@ -29,13 +29,15 @@ export const PUBLISHER: FakePublisher = { repository: REPOSITORY, workflowFile: 
 export const CLAIMS = githubClaims({ repository: REPOSITORY, ref: `refs/tags/${TAG}`, sha: SHA });
 
 export const ARCHIVES = DEFAULT_TARGETS.map((t) => `sample-usage-${t.triple}.${t.archiveFormat}`);
-export const ASSETS = [...ARCHIVES, "SHA256SUMS"].sort();
+/** The CycloneDX SBOM staged beside each archive. */
+export const SBOMS = ARCHIVES.map((archive) => `${archive}.cdx.json`);
+export const ASSETS = [...ARCHIVES, ...SBOMS, "SHA256SUMS"].sort();
 /** The sample's wheels: abi3 extension modules from CPython 3.8 on. */
 const ABI3_CP38 = { python: "cp38", abi: "abi3" };
 export const WHEELS = DEFAULT_TARGETS.map((t) => wheelName("sample_usage", "0.1.5", ABI3_CP38, t));
 export const SDIST = "sample_usage-0.1.5.tar.gz";
 export const MANIFEST = "release-manifest.json";
-/** Everything staged on the draft: archives, checksums, wheels, sdist, and the manifest. */
+/** Everything staged on the draft: archives, SBOMs, checksums, wheels, sdist, and the manifest. */
 export const STAGED = [...ASSETS, ...WHEELS, SDIST, MANIFEST].sort();
 export const IMAGE_REFS = ["v0.1.5", "v0.1", "v0", "sha-0123456"].map(
   (t) => `ghcr.io/octo/sample-usage:${t}`,
@@ -46,9 +48,64 @@ export { secretArg } from "../harness/dagger-call.js";
 export const isUvPublish = (e: ExecRecord) => e.argv[0] === "uv" && e.argv[1] === "publish";
 export { isBinaryCheck as isCheckBinary } from "./execs.js";
 
+/**
+ * The crates the stand-in SBOM of a target lists, as sbom.py writes them from a binary's
+ * dependency list: one the binary links, one only its build used.
+ */
+export const SBOM_CRATES = [
+  { name: "itoa", version: "1.0.15", scope: "required" },
+  { name: "cc", version: "1.2.40", scope: "excluded" },
+];
+
+/** A target's SBOM as container-scripts/sbom.py writes it, for the stand-in engine. */
+export function cannedSbom(name: string, version = "0.1.5"): string {
+  const target = name.replace(/^sample-usage-/, "").replace(/\.(tar\.gz|zip)\.cdx\.json$/, "");
+  const root = `pkg:cargo/sample-usage@${version}?download_url=file://.`;
+  const crates = SBOM_CRATES.map((c) => ({
+    type: "library",
+    "bom-ref": `pkg:cargo/${c.name}@${c.version}`,
+    name: c.name,
+    version: c.version,
+    scope: c.scope,
+    purl: `pkg:cargo/${c.name}@${c.version}`,
+  }));
+  const binary = target.includes("windows") ? "sample-usage.exe" : "sample-usage";
+  const sbom = {
+    bomFormat: "CycloneDX",
+    specVersion: "1.5",
+    version: 1,
+    metadata: {
+      timestamp: "1980-01-01T00:00:00Z",
+      component: {
+        type: "application",
+        "bom-ref": root,
+        name: "sample-usage",
+        version,
+        purl: root,
+        components: [
+          {
+            type: "application",
+            "bom-ref": `${root}#${binary}`,
+            name: binary,
+            version,
+            hashes: [{ alg: "SHA-256", content: sha256(`bytes of ${binary} for ${target}`) }],
+          },
+        ],
+      },
+      properties: [{ name: "cdx:rustc:sbom:target:triple", value: target }],
+    },
+    components: crates,
+    dependencies: [
+      { ref: root, dependsOn: crates.map((c) => c["bom-ref"]) },
+      ...crates.map((c) => ({ ref: c["bom-ref"], dependsOn: [] })),
+    ],
+  };
+  return `${JSON.stringify(sbom, null, 2)}\n`;
+}
+
 /** What the harness's stand-in bytes of a produced file are. */
 export function bytesOf(name: string): string {
-  return `bytes of ${name}`;
+  return name.endsWith(".cdx.json") ? cannedSbom(name) : `bytes of ${name}`;
 }
 
 export function sha256(text: string): string {
@@ -64,7 +121,10 @@ export function built(overrides: Answers = {}, version = "0.1.5"): Answers {
       if (triple) return [wheelName("sample_usage", pep440, ABI3_CP38, findTarget(triple))];
       return path === "/sdist" ? [`sample_usage-${pep440}.tar.gz`] : undefined;
     },
-    file: ({ path }) => bytesOf(posix.basename(path)),
+    file: ({ path }) => {
+      const name = posix.basename(path);
+      return name.endsWith(".cdx.json") ? cannedSbom(name, version) : bytesOf(name);
+    },
     exec: (e) =>
       e.argv.at(-1) === "--version" ? { stdout: `sample-usage ${version}\n` } : undefined,
     ...overrides,

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -16,7 +17,7 @@ import {
   subjectMismatches,
 } from "../../plan/provenance.js";
 import { MANIFEST_FILE, renderReleaseManifest } from "../../plan/release-manifest.js";
-import { imageSbom } from "../../plan/sbom.js";
+import { imageSbom, parseTargetBom } from "../../plan/sbom.js";
 import {
   type GithubTarget,
   readReleaseAssets,
@@ -157,20 +158,27 @@ async function imageAccess(run: ReleaseRun): Promise<ImageAccess | null> {
   };
 }
 
-/** The image SBOM's predicate: its base image and the release's binaries it holds. */
-function imageSbomPredicate(run: ReleaseRun) {
+/**
+ * The image SBOM's predicate, from the SBOMs staged beside the archives of the targets the
+ * image's platforms are built from: the bytes this run holds and the provenance attests.
+ */
+function imageSbomPredicate(run: ReleaseRun, artifacts: ReleaseArtifacts) {
   const plan = run.ctx.plan;
-  const variant = plan.image?.variants[0]?.target;
-  const binaries = plan.targets.find((t) => t.triple === variant)?.binaries ?? [];
-  const components = binaries.map((b) => ({
-    type: "application",
-    "bom-ref": `pkg:cargo/${plan.project.packageName}@${plan.version.cargo}#${b.name}`,
-    name: b.name,
-    version: plan.version.cargo,
-    purl: `pkg:cargo/${plan.project.packageName}@${plan.version.cargo}`,
-  }));
+  const platforms = (plan.image?.variants ?? []).map(({ platform, target }) => {
+    const sbom = plan.targets.find((t) => t.triple === target)?.sbom;
+    const path = sbom ? artifacts.files.paths[sbom] : undefined;
+    const bom = sbom && path ? parseTargetBom(sbom, readFileSync(path, "utf8")) : null;
+    return { platform, target, bom };
+  });
   const bases = [...new Set((plan.image?.variants ?? []).map((v) => RUNTIME_BASES[v.base]))];
-  return imageSbom(plan, bases, [{ components }], run.ctx.sourceDateEpoch);
+  return imageSbom(plan, bases, platforms, run.ctx.sourceDateEpoch);
+}
+
+/** What the image SBOM lists, in a few words for the report. */
+function imageSbomSummary(sbom: ReturnType<typeof imageSbom>): string {
+  const components = (sbom.components ?? []) as { type: string }[];
+  const count = (type: string) => components.filter((c) => c.type === type).length;
+  return `the base image, ${count("application")} binaries, ${count("library")} crates`;
 }
 
 /**
@@ -211,7 +219,8 @@ export const provenance: Destination = {
         LABEL,
         `${plan.image.repository}@<index digest after the push>`,
         "would sign",
-        "cosign sign/v1 signature and CycloneDX SBOM attestation, as OCI referrers",
+        "cosign sign/v1 signature and CycloneDX SBOM attestation " +
+          `(${imageSbomSummary(imageSbomPredicate(run, artifacts))}), as OCI referrers`,
       );
     }
   },
@@ -316,6 +325,7 @@ export const provenance: Destination = {
 
     // The image: its signature and SBOM attestation, attached as OCI referrers.
     if (access && image) {
+      const sbom = imageSbomPredicate(run, artifacts);
       const subject = imageSubject(image.repository, image.digest);
       const jwt = await identity();
       const instance = provenanceInstance(setup, tokenClaims(jwt));
@@ -326,7 +336,7 @@ export const provenance: Destination = {
           { predicateType: COSIGN_SIGN_V1, statement: imageStatement(subject, COSIGN_SIGN_V1, {}) },
           {
             predicateType: CYCLONEDX_BOM,
-            statement: imageStatement(subject, CYCLONEDX_BOM, imageSbomPredicate(run)),
+            statement: imageStatement(subject, CYCLONEDX_BOM, sbom),
           },
         ],
         (statement) => signStatement(statement, instance, jwt),
@@ -338,7 +348,7 @@ export const provenance: Destination = {
         LABEL,
         `${image.repository}@${image.digest}`,
         attached,
-        "cosign sign/v1 signature and CycloneDX SBOM attestation (OCI referrers)",
+        `cosign sign/v1 signature and CycloneDX SBOM attestation (${imageSbomSummary(sbom)}; OCI referrers)`,
       );
     }
   },

@@ -1,0 +1,64 @@
+import { posix } from "node:path";
+
+/** Where the toolchain containers have cargo-auditable: a read-only mount of the tool's build. */
+export const AUDITABLE_ROOT = "/rust-release-tools";
+
+/** The cargo-auditable executable inside AUDITABLE_ROOT (`cargo install --root` lays it out). */
+export const AUDITABLE_BIN = posix.join(AUDITABLE_ROOT, "bin", "cargo-auditable");
+
+/**
+ * Builds one pinned version of cargo-auditable from crates.io into `root` (`<root>/bin`), with
+ * the lock file published in the crate (`--locked`): the same version gives the same tool on
+ * every engine. `--no-track` leaves only the executable: cargo's install records would be the
+ * only other files.
+ */
+export function installAuditableCommand(
+  tool: { crate: string; version: string },
+  root: string,
+): string[] {
+  return [
+    "cargo",
+    "install",
+    "--locked",
+    "--no-track",
+    "--root",
+    root,
+    `${tool.crate}@${tool.version}`,
+  ];
+}
+
+/** cargo in the toolchain images (rust images: CARGO_HOME=/usr/local/cargo). */
+export const IMAGE_CARGO = "/usr/local/cargo/bin/cargo";
+
+/**
+ * The environment `cargo auditable <command> --frozen` gives cargo, set on the toolchain
+ * container instead so that every compile step gets it: `cargo zigbuild`, `cargo xwin build`
+ * and maturin (which has no way to run `cargo auditable` itself; it runs cargo, and cargo runs
+ * the wrapper). Cargo runs `RUSTC_WORKSPACE_WRAPPER` for the workspace's own crates only, so
+ * dependencies compile as before (and stay cacheable by a RUSTC_WRAPPER such as sccache);
+ * cargo-auditable acts on the final `bin` and `cdylib` links and passes every other call
+ * through. CARGO_AUDITABLE_ORIG_ARGS is the JSON `cargo auditable` would pass for the flags it
+ * forwards to its own `cargo metadata`: `--frozen`, as every build runs (the vendored
+ * dependencies, no network).
+ *
+ * `CARGO` is what lets sccache sit in front of it: with both wrappers cargo runs
+ * `sccache cargo-auditable rustc ...`, and sccache 0.16 recognises the rustc behind another
+ * wrapper only when `CARGO` is in the environment (mozilla/sccache#1274, #1674); cargo does not
+ * set it for its `rustc -vV` probe, which then fails. Without sccache it changes nothing: it
+ * names the cargo that PATH finds.
+ */
+export function auditableEnvironment(
+  wrapper: string = AUDITABLE_BIN,
+  cargo: string = IMAGE_CARGO,
+): Record<string, string> {
+  return {
+    RUSTC_WORKSPACE_WRAPPER: wrapper,
+    CARGO_AUDITABLE_ORIG_ARGS: JSON.stringify({
+      offline: false,
+      locked: false,
+      frozen: true,
+      config: [],
+    }),
+    CARGO: cargo,
+  };
+}
