@@ -80,6 +80,17 @@ export interface TargetPlan extends Target {
   wheel: string | null;
 }
 
+/**
+ * What a TargetPlan adds to its table row: the release's names, not facts of the build (a
+ * compile cache's key leaves them out, so that renaming a release does not miss the cache).
+ */
+export const TARGET_PLAN_NAMES: readonly (keyof Omit<TargetPlan, keyof Target>)[] = [
+  "binaries",
+  "archive",
+  "sbom",
+  "wheel",
+];
+
 export interface ImagePlan {
   registry: string;
   /** `<registry>/<owner>/<name>`, lowercased. */

@@ -9,6 +9,7 @@ import {
   parseCompileCacheStatus,
   parseSccacheStats,
 } from "../commands/sccache.js";
+import { TARGET_PLAN_NAMES } from "../plan/release-plan.js";
 import type { Target } from "../plan/target.js";
 import { IMAGES, SCCACHE_REQUIREMENT } from "./images.js";
 import { withScripts } from "./scripts.js";
@@ -51,7 +52,7 @@ export const LOCAL_CACHE_DIR = "/compile-cache";
 export function cacheKeySalt(target: Target): string {
   const row = Object.fromEntries(
     Object.entries(target)
-      .filter(([key]) => !["binaries", "archive", "wheel"].includes(key))
+      .filter(([key]) => !(TARGET_PLAN_NAMES as readonly string[]).includes(key))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   const image = target.toolchain === "zig" ? IMAGES.zigbuild : IMAGES.xwin;

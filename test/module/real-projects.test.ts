@@ -13,6 +13,7 @@ import { LAYOUTS, type Layout, layoutCopy } from "../support/layouts.js";
 import { planFor } from "../support/plan.js";
 import { npmRunPlan } from "../support/plan-cli.js";
 import { readProject, scratchDir } from "../support/projects.js";
+import { cannedSbom } from "../support/release-scenario.js";
 
 /**
  * `dagger call --source <fixture> release --tag ... --dry-run` through the SDK on the projects
@@ -41,7 +42,13 @@ function answersFor(plan: ReleasePlan): Answers {
       if (wheel) return [wheel];
       return path === "/sdist" && plan.python ? [plan.python.sdist] : undefined;
     },
-    file: ({ path }) => `bytes of ${posix.basename(path)}`,
+    file: ({ path }) => {
+      const name = posix.basename(path);
+      // The SBOM beside an archive is read back for the image's SBOM: a document, as sbom.py writes.
+      return name.endsWith(".cdx.json")
+        ? cannedSbom(name, plan.version.cargo, plan.project)
+        : `bytes of ${name}`;
+    },
     exec: (e) =>
       e.argv.at(-1) === "--version"
         ? { stdout: `${plan.project.primaryBin} ${plan.version.cargo}\n` }

@@ -90,8 +90,9 @@ describe("which targets a release builds", () => {
     ];
     expect(p.targets.map((t) => t.triple)).toEqual(triples);
     const archives = triples.map((t) => `codex-usage-${t}.tar.gz`);
-    expect(p.checksums.covers).toEqual([...archives].sort());
-    expect(p.github?.assets).toEqual([...archives, "SHA256SUMS"].sort());
+    const files = archives.flatMap((archive) => [archive, `${archive}.cdx.json`]);
+    expect(p.checksums.covers).toEqual([...files].sort());
+    expect(p.github?.assets).toEqual([...files, "SHA256SUMS"].sort());
     expect(p.python?.wheels).toEqual([
       "codex_usage-0.1.5-cp38-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
       "codex_usage-0.1.5-cp38-abi3-manylinux2014_aarch64.manylinux_2_17_aarch64.whl",

@@ -58,9 +58,15 @@ export const SBOM_CRATES = [
 ];
 
 /** A target's SBOM as container-scripts/sbom.py writes it, for the stand-in engine. */
-export function cannedSbom(name: string, version = "0.1.5"): string {
-  const target = name.replace(/^sample-usage-/, "").replace(/\.(tar\.gz|zip)\.cdx\.json$/, "");
-  const root = `pkg:cargo/sample-usage@${version}?download_url=file://.`;
+export function cannedSbom(
+  name: string,
+  version = "0.1.5",
+  project = { packageName: "sample-usage", primaryBin: "sample-usage" },
+): string {
+  const target = name
+    .slice(project.primaryBin.length + 1)
+    .replace(/\.(tar\.gz|zip)\.cdx\.json$/, "");
+  const root = `pkg:cargo/${project.packageName}@${version}?download_url=file://.`;
   const crates = SBOM_CRATES.map((c) => ({
     type: "library",
     "bom-ref": `pkg:cargo/${c.name}@${c.version}`,
@@ -69,7 +75,7 @@ export function cannedSbom(name: string, version = "0.1.5"): string {
     scope: c.scope,
     purl: `pkg:cargo/${c.name}@${c.version}`,
   }));
-  const binary = target.includes("windows") ? "sample-usage.exe" : "sample-usage";
+  const binary = target.includes("windows") ? `${project.primaryBin}.exe` : project.primaryBin;
   const sbom = {
     bomFormat: "CycloneDX",
     specVersion: "1.5",
@@ -79,7 +85,7 @@ export function cannedSbom(name: string, version = "0.1.5"): string {
       component: {
         type: "application",
         "bom-ref": root,
-        name: "sample-usage",
+        name: project.packageName,
         version,
         purl: root,
         components: [
