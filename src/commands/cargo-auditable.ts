@@ -9,8 +9,8 @@ export const AUDITABLE_BIN = posix.join(AUDITABLE_ROOT, "bin", "cargo-auditable"
 /**
  * Builds one pinned version of cargo-auditable from crates.io into `root` (`<root>/bin`), with
  * the lock file published in the crate (`--locked`): the same version gives the same tool on
- * every engine. `--no-track` leaves only the executable: cargo's install records would be the
- * only other files.
+ * every engine. `--no-track` keeps cargo's install records out of it (cargo 1.95 leaves
+ * `.crates.toml` and `.crates2.json` there, empty): what is mounted is the executable.
  */
 export function installAuditableCommand(
   tool: { crate: string; version: string },
