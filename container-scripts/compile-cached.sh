@@ -28,6 +28,18 @@ if "$sccache" --start-server >/dev/null 2>&1; then
   echo ok >"$report/status"
   # The file name must stay "sccache": cc-rs then wraps the C compiles too.
   export RUSTC_WRAPPER="$sccache"
+  if [ -n "${RUSTC_WORKSPACE_WRAPPER:-}" ]; then
+    # Cargo runs `$RUSTC_WRAPPER $RUSTC_WORKSPACE_WRAPPER rustc ...` for the workspace's own
+    # crates (cargo-auditable, which records the dependency list). sccache 0.16 cannot find rustc
+    # behind a second wrapper (mozilla/sccache#1274: "Compiler not supported"), and would not
+    # cache those crates anyway (bins, cdylibs): they go straight to the workspace wrapper,
+    # everything else (the dependencies, and cc-rs's C compiles) through sccache.
+    shim_dir=$(mktemp -d)
+    printf '#!/bin/sh\nif [ "$1" = "%s" ]; then exec "$@"; fi\nexec "%s" "$@"\n' \
+      "$RUSTC_WORKSPACE_WRAPPER" "$sccache" >"$shim_dir/sccache"
+    chmod +x "$shim_dir/sccache"
+    export RUSTC_WRAPPER="$shim_dir/sccache"
+  fi
 else
   echo unreachable >"$report/status"
   "$sccache" --stop-server >/dev/null 2>&1 || true

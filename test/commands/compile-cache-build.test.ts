@@ -17,6 +17,7 @@ import {
 } from "../../src/stages/compile-cache.js";
 import { directoryArg, ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isCompile, isVendor } from "../support/execs.js";
 import type { Bind, FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
@@ -100,6 +101,7 @@ async function build(
     "/vendored": { host: vendored, readOnly: true },
     "/cargo-target": dir(join(scratch.path, `target-${counter}`)),
     "/zig-cache": dir(join(CACHES, "zig")),
+    ...(await auditableMount(mod.engine, mod.engine.model.execs)),
     "/root/.cache/uv": dir(join(CACHES, "uv")),
   };
   if (options.localCache) mounts[LOCAL_CACHE_DIR] = dir(options.localCache);

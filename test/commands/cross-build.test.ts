@@ -505,7 +505,8 @@ describe.each(ZIG_TARGETS.map((target) => [target.triple, target] as const))(
         bare,
       ]);
       const message = await failureOf(
-        replay(mod.engine, execFor(target, isSbomStep), {
+        // The engine's latest call is the --compile-cache one: its steps are the ones to replay.
+        replay(mod.engine, execFor(target, isSbomStep, cachedExecs), {
           files: { [`/in/${triple}/release/${BIN}`]: readFileSync(bare) },
         }),
       );

@@ -8,6 +8,7 @@ import { findTarget } from "../../src/plan/targets.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
+import { auditableMount } from "../support/auditable.js";
 import { isCompile, isMaturinAfterBinaries, isMaturinBuild, isVendor } from "../support/execs.js";
 import type { Bind, FreshRoot } from "../support/fresh-root.js";
 import { scratchDir } from "../support/projects.js";
@@ -70,6 +71,7 @@ async function replay(
       "/vendored": dir(vendored, true),
       "/cargo-target": dir(targetDir),
       "/zig-cache": dir(join(CACHES, "zig")),
+      ...(await auditableMount(mod.engine, mod.engine.model.execs)),
       ...(exec.mounts["/root/.cache/uv"] ? { "/root/.cache/uv": dir(join(CACHES, "uv")) } : {}),
     },
   });
