@@ -7,9 +7,9 @@ import {
   type CompileCacheStats,
   parseSccacheStats,
   SCCACHE,
-} from "../src/commands/sccache.js";
-import type { ReleasePlan } from "../src/plan/release-plan.js";
-import { LOCAL_CACHE_DIR } from "../src/stages/compile-cache.js";
+} from "../lib/commands/sccache.js";
+import type { ReleasePlan } from "../lib/plan/release-plan.js";
+import { LOCAL_CACHE_DIR } from "../lib/stages/compile-cache.js";
 import {
   directoryArg,
   ModuleUnderTest,

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { SourceReader } from "../src/plan/project-files.js";
-import { SOURCE_IGNORE } from "../src/stages/source-ignore.js";
+import type { SourceReader } from "../lib/plan/project-files.js";
+import { SOURCE_IGNORE } from "../src/source-ignore.js";
 
 function segmentPattern(segment: string): RegExp {
   const escaped = segment.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]*");

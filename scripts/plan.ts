@@ -10,7 +10,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { readRelease } from "../src/plan/release-plan.js";
+import { readRelease } from "../lib/plan/release-plan.js";
 import { localSourceReader } from "./local-source.js";
 import { writeSource } from "./write-source.js";
 

@@ -1,6 +1,6 @@
 import { cp, mkdir, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import type { PatchedFiles } from "../src/plan/patch.js";
+import type { PatchedFiles } from "../lib/plan/patch.js";
 import { ignoredBySource } from "./local-source.js";
 
 /**

@@ -7,13 +7,8 @@ import {
   object,
   type Secret,
 } from "@dagger.io/dagger";
-import { buildArchive, buildBinaries, buildPython, buildReleaseArchives } from "./flows/build.js";
-import { publishImages, singleImage } from "./flows/image.js";
-import { planJson } from "./flows/plan.js";
-import { publishPython } from "./flows/python.js";
-import { release } from "./flows/release.js";
-import { patchedSource, SOURCE_IGNORE } from "./flows/source.js";
-import { verifyRelease } from "./flows/verify.js";
+import { flows, type ModuleFlags, type PlanFlags } from "./flows.js";
+import { SOURCE_IGNORE } from "./source-ignore.js";
 
 /**
  * Releases a Rust CLI with PyO3 bindings (or maturin "bin" wheels, or none) from containers:
@@ -99,14 +94,14 @@ export class RustRelease {
     /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
     registry = "ghcr.io",
   ): Promise<string> {
-    return planJson(this.source, {
+    return (await flows()).planJson(this.source, {
       tag,
       commit: sha,
       repository,
       imageName,
       registry,
       latestOnRelease,
-      ...this.flags(),
+      ...this.planFlags(),
     });
   }
 
@@ -116,7 +111,7 @@ export class RustRelease {
     /** The release tag whose version is patched in, vMAJOR.MINOR.PATCH (v1.2.3-rc.1). */
     tag: string,
   ): Promise<Directory> {
-    return patchedSource(this.source, { tag, ...this.flags() });
+    return (await flows()).patchedSource(this.source, { tag, ...this.planFlags() });
   }
 
   /** Builds and checks one target's binaries: `dagger call build --target aarch64-unknown-linux-gnu export --path ./dist`. */
@@ -127,7 +122,7 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildBinaries(this.source, { ...this.flags(), target, tag });
+    return (await flows()).buildBinaries(this.source, { ...this.flags(), target, tag });
   }
 
   /** Builds one target's .tar.gz (.zip for Windows): `dagger call archive --target x86_64-pc-windows-msvc export --path ./dist`. */
@@ -138,7 +133,7 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildArchive(this.source, { ...this.flags(), target, tag });
+    return (await flows()).buildArchive(this.source, { ...this.flags(), target, tag });
   }
 
   /** Builds every target of the release concurrently into archives plus SHA256SUMS: `dagger call release-archives --tag v0.1.5 export --path ./dist`. */
@@ -147,7 +142,7 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildReleaseArchives(this.source, { ...this.flags(), tag });
+    return (await flows()).buildReleaseArchives(this.source, { ...this.flags(), tag });
   }
 
   /** The release image for one platform: `dagger call image --platform linux/arm64 as-tarball export --path image.tar`. */
@@ -162,7 +157,13 @@ export class RustRelease {
     /** The GitHub repository, owner/name: the image's source label. */
     repository?: string,
   ): Promise<Container> {
-    return singleImage(this.source, { ...this.flags(), platform, tag, commit: sha, repository });
+    return (await flows()).singleImage(this.source, {
+      ...this.flags(),
+      platform,
+      tag,
+      commit: sha,
+      repository,
+    });
   }
 
   /** Pushes the multi-arch image and returns the pushed references: `dagger call publish-image --repository o/n --sha $GITHUB_SHA --registry-password env://GITHUB_TOKEN`. */
@@ -187,7 +188,7 @@ export class RustRelease {
     /** The registry host the image goes to, e.g. ghcr.io or 127.0.0.1:5000. */
     registry = "ghcr.io",
   ): Promise<string[]> {
-    return publishImages(this.source, {
+    return (await flows()).publishImages(this.source, {
       ...this.flags(),
       repository,
       commit: sha,
@@ -209,7 +210,7 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(
+    return (await flows()).buildPython(
       this.source,
       { ...this.flags(), target, tag },
       { wheels: true, sdist: false },
@@ -222,7 +223,11 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(this.source, { ...this.flags(), tag }, { wheels: false, sdist: true });
+    return (await flows()).buildPython(
+      this.source,
+      { ...this.flags(), tag },
+      { wheels: false, sdist: true },
+    );
   }
 
   /** Every wheel and the sdist, checked together with a clean install: `dagger call python-dist --tag v0.1.5 export --path ./dist`. */
@@ -231,7 +236,11 @@ export class RustRelease {
     /** A release tag whose version is patched into the source first (default: Cargo.toml's). */
     tag?: string,
   ): Promise<Directory> {
-    return buildPython(this.source, { ...this.flags(), tag }, { wheels: true, sdist: true });
+    return (await flows()).buildPython(
+      this.source,
+      { ...this.flags(), tag },
+      { wheels: true, sdist: true },
+    );
   }
 
   /** Builds, checks and publishes the wheels and sdist to TestPyPI, then PyPI: `dagger call publish-python --tag v0.1.5 --dry-run`. */
@@ -260,7 +269,7 @@ export class RustRelease {
     /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
     sigstoreTrustConfig?: File,
   ): Promise<string> {
-    return publishPython(this.source, {
+    return (await flows()).publishPython(this.source, {
       skipAttestations,
       sigstoreTrustConfig,
       ...this.flags(),
@@ -332,7 +341,7 @@ export class RustRelease {
     /** The report as text, or as markdown for a GitHub job summary. */
     reportFormat = "text",
   ): Promise<string> {
-    return release(this.source, {
+    return (await flows()).release(this.source, {
       skipAttestations,
       sigstoreTrustConfig,
       ...this.flags(),
@@ -385,7 +394,7 @@ export class RustRelease {
     /** A private Sigstore instance's ClientTrustConfig JSON (default: sigstore.dev). */
     sigstoreTrustConfig?: File,
   ): Promise<string> {
-    return verifyRelease({
+    return (await flows()).verifyRelease({
       tag,
       repository,
       githubToken,
@@ -399,12 +408,18 @@ export class RustRelease {
   }
 
   /** The module-level flags every call passes on. */
-  private flags() {
+  private planFlags(): PlanFlags {
     return {
-      sourceDateEpoch: this.sourceDateEpoch,
       cargoPackage: this.cargoPackage,
       targets: this.targets,
       pythonProject: this.pythonProject,
+    };
+  }
+
+  private flags(): ModuleFlags {
+    return {
+      ...this.planFlags(),
+      sourceDateEpoch: this.sourceDateEpoch,
       compileCache: this.compileCache,
       actionsResultsUrl: this.actionsResultsUrl,
       actionsRuntimeToken: this.actionsRuntimeToken,

@@ -8,10 +8,10 @@ import {
   archiveEntries,
   BINARY_MODE,
   DOC_MODE,
-} from "../../src/commands/archive.js";
-import { archiveName, binaryOutputPath, targetBinaries } from "../../src/plan/names.js";
-import type { Target } from "../../src/plan/target.js";
-import { findTarget } from "../../src/plan/targets.js";
+} from "../../lib/commands/archive.js";
+import { archiveName, binaryOutputPath, targetBinaries } from "../../lib/plan/names.js";
+import type { Target } from "../../lib/plan/target.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import {
   BIN,

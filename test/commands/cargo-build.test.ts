@@ -4,9 +4,9 @@ import {
   compileCommand,
   rustupTargetCommand,
   vendorCommand,
-} from "../../src/commands/cargo-build.js";
-import { shellLine, shellQuote } from "../../src/commands/shell.js";
-import { findTarget } from "../../src/plan/targets.js";
+} from "../../lib/commands/cargo-build.js";
+import { shellLine, shellQuote } from "../../lib/commands/shell.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import { targetRow } from "../support/plan.js";
 

@@ -2,9 +2,9 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import type { Target } from "../../src/plan/target.js";
-import { findTarget } from "../../src/plan/targets.js";
+import { checkBinaryCommand } from "../../lib/commands/check-binary.js";
+import type { Target } from "../../lib/plan/target.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import {
   BUILD_TIMEOUT_MS,

@@ -3,9 +3,9 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { archiveCommand, DOC_MODE } from "../../src/commands/archive.js";
-import { checksumCommand, formatChecksums } from "../../src/commands/checksums.js";
-import { CHECKSUM_FILE } from "../../src/plan/names.js";
+import { archiveCommand, DOC_MODE } from "../../lib/commands/archive.js";
+import { checksumCommand, formatChecksums } from "../../lib/commands/checksums.js";
+import { CHECKSUM_FILE } from "../../lib/plan/names.js";
 import { run } from "../example/tools.js";
 import { EXAMPLE_DIR, failureOf, runArgv } from "./sample-binaries.js";
 

@@ -2,19 +2,19 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseCompileCache } from "../../src/commands/compile-cache.js";
+import { parseCompileCache } from "../../lib/commands/compile-cache.js";
 import {
   COMPILE_CACHE_REPORT,
   type CompileCacheStats,
   parseSccacheStats,
   SCCACHE,
-} from "../../src/commands/sccache.js";
-import { findTarget } from "../../src/plan/targets.js";
+} from "../../lib/commands/sccache.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import {
   CACHE_KEY_VARIABLE,
   cacheKeySalt,
   LOCAL_CACHE_DIR,
-} from "../../src/stages/compile-cache.js";
+} from "../../lib/stages/compile-cache.js";
 import { directoryArg, ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
 import { auditableMount } from "../support/auditable.js";

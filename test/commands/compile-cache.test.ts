@@ -3,8 +3,8 @@ import {
   CompileCacheError,
   parseCompileCache,
   type SccacheVariable,
-} from "../../src/commands/compile-cache.js";
-import { PlanError } from "../../src/plan/errors.js";
+} from "../../lib/commands/compile-cache.js";
+import { PlanError } from "../../lib/plan/errors.js";
 
 const env = (vars: SccacheVariable[]) => Object.fromEntries(vars.map((v) => [v.name, v.value]));
 const credentials = (vars: SccacheVariable[]) =>

@@ -2,19 +2,19 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import { extractCommand } from "../../src/commands/extract.js";
-import { normalizeMachoUuidCommand } from "../../src/commands/macho-uuid.js";
+import { checkBinaryCommand } from "../../lib/commands/check-binary.js";
+import { extractCommand } from "../../lib/commands/extract.js";
+import { normalizeMachoUuidCommand } from "../../lib/commands/macho-uuid.js";
 import {
   COMPILE_CACHE_REPORT,
   type CompileCacheStats,
   parseSccacheStats,
   SCCACHE,
-} from "../../src/commands/sccache.js";
-import { archiveName, sbomName } from "../../src/plan/names.js";
-import type { Target } from "../../src/plan/target.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
-import { LOCAL_CACHE_DIR } from "../../src/stages/compile-cache.js";
+} from "../../lib/commands/sccache.js";
+import { archiveName, sbomName } from "../../lib/plan/names.js";
+import type { Target } from "../../lib/plan/target.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
+import { LOCAL_CACHE_DIR } from "../../lib/stages/compile-cache.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";

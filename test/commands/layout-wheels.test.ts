@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkDistCommand } from "../../src/commands/check-dist.js";
-import type { Target } from "../../src/plan/target.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
+import { checkDistCommand } from "../../lib/commands/check-dist.js";
+import type { Target } from "../../lib/plan/target.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import { checkDistCommand } from "../../src/commands/check-dist.js";
-import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import { smokeTestCommand } from "../../src/commands/python-smoke.js";
-import { twineCheckCommand } from "../../src/commands/twine.js";
-import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../src/commands/uv-publish.js";
-import { type ProjectManifest, readManifest } from "../../src/plan/manifest.js";
-import { smokeSubject } from "../../src/plan/python-plan.js";
-import { findTarget, TARGETS } from "../../src/plan/targets.js";
+import { checkDistCommand } from "../../lib/commands/check-dist.js";
+import { maturinBuildCommand, maturinSdistCommand } from "../../lib/commands/maturin.js";
+import { smokeTestCommand } from "../../lib/commands/python-smoke.js";
+import { twineCheckCommand } from "../../lib/commands/twine.js";
+import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../lib/commands/uv-publish.js";
+import { type ProjectManifest, readManifest } from "../../lib/plan/manifest.js";
+import { smokeSubject } from "../../lib/plan/python-plan.js";
+import { findTarget, TARGETS } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 

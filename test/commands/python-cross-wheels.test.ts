@@ -1,12 +1,12 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { checkDistCommand } from "../../src/commands/check-dist.js";
-import { sbomCommand } from "../../src/commands/sbom.js";
-import { wheelName } from "../../src/plan/names.js";
-import type { Target } from "../../src/plan/target.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
-import { CARGO_AUDITABLE } from "../../src/stages/images.js";
+import { checkDistCommand } from "../../lib/commands/check-dist.js";
+import { sbomCommand } from "../../lib/commands/sbom.js";
+import { wheelName } from "../../lib/plan/names.js";
+import type { Target } from "../../lib/plan/target.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
+import { CARGO_AUDITABLE } from "../../lib/stages/images.js";
 import { run } from "../example/tools.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../src/commands/uv-publish.js";
+import { PUBLISH_TOKEN_VARIABLE, uvPublishCommand } from "../../lib/commands/uv-publish.js";
 import { scratchDir } from "../support/projects.js";
 import { type FakePackageIndex, startFakePackageIndex } from "./fake-package-index.js";
 import { type SyntheticDists, sha256Of, writeSyntheticDists } from "./python-dists.js";

@@ -2,8 +2,8 @@ import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inflateSync } from "node:zlib";
-import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../src/commands/python.js";
-import type { Target } from "../../src/plan/target.js";
+import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../lib/commands/python.js";
+import type { Target } from "../../lib/plan/target.js";
 import { type RunOptions, type RunResult, run } from "../example/tools.js";
 import { REPO_ROOT } from "../harness/module-files.js";
 

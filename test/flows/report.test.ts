@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { parseReportFormat, ReleaseReport } from "../../src/flows/report.js";
-import { PlanError } from "../../src/plan/errors.js";
+import { parseReportFormat, ReleaseReport } from "../../lib/flows/report.js";
+import { PlanError } from "../../lib/plan/errors.js";
 
 function sample(): ReleaseReport {
   const report = new ReleaseReport("Release v1.0.0 of foo (cargo 1.0.0)");

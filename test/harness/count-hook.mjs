@@ -1,7 +1,7 @@
 // A Node module hook for the harness runtime: counts calls of the module's own functions that
 // a test needs to see happen once per call (how often a tag is parsed). The function is wrapped
 // where it is defined, after tsx compiled it; nothing else in the file changes.
-const COUNTED = [{ file: /\/src\/plan\/version\.ts$/, name: "parseTag" }];
+const COUNTED = [{ file: /\/lib\/plan\/version\.ts$/, name: "parseTag" }];
 
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);

@@ -1,19 +1,19 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { archiveCommand, archiveEntries } from "../../src/commands/archive.js";
+import { archiveCommand, archiveEntries } from "../../lib/commands/archive.js";
 import {
   AUDITABLE_BIN,
   AUDITABLE_ROOT,
   auditableEnvironment,
   installAuditableCommand,
-} from "../../src/commands/cargo-auditable.js";
-import { compileCommand } from "../../src/commands/cargo-build.js";
-import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import { sbomCommand } from "../../src/commands/sbom.js";
-import { targetBinaries } from "../../src/plan/names.js";
-import { DEFAULT_TARGETS, findTarget, TARGET_TRIPLES, TARGETS } from "../../src/plan/targets.js";
-import { CARGO_AUDITABLE, IMAGES } from "../../src/stages/images.js";
+} from "../../lib/commands/cargo-auditable.js";
+import { compileCommand } from "../../lib/commands/cargo-build.js";
+import { checkBinaryCommand } from "../../lib/commands/check-binary.js";
+import { sbomCommand } from "../../lib/commands/sbom.js";
+import { targetBinaries } from "../../lib/plan/names.js";
+import { DEFAULT_TARGETS, findTarget, TARGET_TRIPLES, TARGETS } from "../../lib/plan/targets.js";
+import { CARGO_AUDITABLE, IMAGES } from "../../lib/stages/images.js";
 import { directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
 import { imageEnvironment } from "../harness/image-configs.js";

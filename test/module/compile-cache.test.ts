@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { COMPILE_CACHE_REPORT, compileCachedCommand, SCCACHE } from "../../src/commands/sccache.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
+import { COMPILE_CACHE_REPORT, compileCachedCommand, SCCACHE } from "../../lib/commands/sccache.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
 import {
   CACHE_KEY_VARIABLE,
   cacheKeySalt,
   LOCAL_CACHE_DIR,
-} from "../../src/stages/compile-cache.js";
-import { SCCACHE_REQUIREMENT } from "../../src/stages/images.js";
+} from "../../lib/stages/compile-cache.js";
+import { SCCACHE_REQUIREMENT } from "../../lib/stages/images.js";
 import { type ArgValue, ModuleUnderTest, REPO_ROOT, secretArg } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord, RecordedModel } from "../harness/model.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { IMAGES } from "../../src/stages/images.js";
+import { IMAGES } from "../../lib/stages/images.js";
 import { ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
 import { flagValue, isBinaryCheck, isCompile } from "../support/execs.js";

@@ -1,8 +1,8 @@
 import { posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
-import { IMAGES } from "../../src/stages/images.js";
+import { maturinBuildCommand, maturinSdistCommand } from "../../lib/commands/maturin.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
+import { IMAGES } from "../../lib/stages/images.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
 import type { Answers } from "../harness/evaluator.js";

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { checkDistCommand } from "../../src/commands/check-dist.js";
-import { maturinBuildCommand, maturinSdistCommand } from "../../src/commands/maturin.js";
-import { twineCheckCommand } from "../../src/commands/twine.js";
-import { DEFAULT_TARGETS, findTarget } from "../../src/plan/targets.js";
-import { IMAGES } from "../../src/stages/images.js";
+import { checkDistCommand } from "../../lib/commands/check-dist.js";
+import { maturinBuildCommand, maturinSdistCommand } from "../../lib/commands/maturin.js";
+import { twineCheckCommand } from "../../lib/commands/twine.js";
+import { DEFAULT_TARGETS, findTarget } from "../../lib/plan/targets.js";
+import { IMAGES } from "../../lib/stages/images.js";
 import { FakeGithubOidc, FakePackageIndex } from "../fakes/pypi-api.js";
 import { type ArgValue, ModuleUnderTest, secretArg } from "../harness/dagger-call.js";
 import type { Answers } from "../harness/evaluator.js";

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { importLibraryDir, python3ImplibCommand } from "../../src/commands/python3-implib.js";
-import type { ReleasePlan } from "../../src/plan/release-plan.js";
-import { findTarget } from "../../src/plan/targets.js";
+import { importLibraryDir, python3ImplibCommand } from "../../lib/commands/python3-implib.js";
+import type { ReleasePlan } from "../../lib/plan/release-plan.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import { type ArgValue, directoryArg, ModuleUnderTest, REPO_ROOT } from "../harness/dagger-call.js";
 import { execContainer } from "../harness/engine.js";
 import type { Answers } from "../harness/evaluator.js";

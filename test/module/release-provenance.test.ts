@@ -6,8 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { CYCLONEDX_BOM, PROVENANCE_FILE } from "../../src/plan/provenance.js";
-import { attachedBundles } from "../../src/publishers/registry/index.js";
+import { CYCLONEDX_BOM, PROVENANCE_FILE } from "../../lib/plan/provenance.js";
+import { attachedBundles } from "../../lib/publishers/registry/index.js";
 import type { FakeAsset } from "../fakes/github-api.js";
 import { haveRegistry } from "../fakes/oci-registry.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";

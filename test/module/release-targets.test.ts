@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { wheelName } from "../../src/plan/names.js";
-import { DEFAULT_TARGET_TRIPLES, findTarget, TARGET_TRIPLES } from "../../src/plan/targets.js";
-import { IMAGES } from "../../src/stages/images.js";
+import { wheelName } from "../../lib/plan/names.js";
+import { DEFAULT_TARGET_TRIPLES, findTarget, TARGET_TRIPLES } from "../../lib/plan/targets.js";
+import { IMAGES } from "../../lib/stages/images.js";
 import { type ArgValue, directoryArg, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
 import {

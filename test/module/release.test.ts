@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { IMAGES } from "../../src/stages/images.js";
+import { IMAGES } from "../../lib/stages/images.js";
 import { type ArgValue, ModuleUnderTest } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";
 import { isChecksumStep, isCompile, isMaturin, isSbomStep, scriptSpec } from "../support/execs.js";

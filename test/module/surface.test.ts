@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { SOURCE_IGNORE } from "../../src/stages/source-ignore.js";
+import { SOURCE_IGNORE } from "../../src/source-ignore.js";
 import { ModuleUnderTest } from "../harness/dagger-call.js";
 import type { FunctionSurface } from "../harness/surface.js";
 

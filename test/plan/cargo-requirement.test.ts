@@ -3,7 +3,7 @@ import {
   followRequirement,
   RequirementRefusal,
   requirementMatches,
-} from "../../src/plan/cargo-requirement.js";
+} from "../../lib/plan/cargo-requirement.js";
 
 /**
  * cargo's own cases for `upgrade_requirement` (rust-lang/cargo

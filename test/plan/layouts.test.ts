@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { readManifest } from "../../src/plan/manifest.js";
-import { smokeSubject } from "../../src/plan/python-plan.js";
-import { DEFAULT_TARGETS } from "../../src/plan/targets.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { readManifest } from "../../lib/plan/manifest.js";
+import { smokeSubject } from "../../lib/plan/python-plan.js";
+import { DEFAULT_TARGETS } from "../../lib/plan/targets.js";
 import { LAYOUTS, type Layout, layoutFiles } from "../support/layouts.js";
 import { type PlanInput, planFor, pyprojectText, withPyproject } from "../support/plan.js";
 import { readProject } from "../support/projects.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { readManifest } from "../../src/plan/manifest.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { readManifest } from "../../lib/plan/manifest.js";
 import { readProject, scratchDir, writeTree } from "../support/projects.js";
 import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
 

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { readManifest } from "../../src/plan/manifest.js";
-import { patchVersion } from "../../src/plan/patch.js";
-import { parseTag } from "../../src/plan/version.js";
+import { readManifest } from "../../lib/plan/manifest.js";
+import { patchVersion } from "../../lib/plan/patch.js";
+import { parseTag } from "../../lib/plan/version.js";
 import { run } from "../example/tools.js";
 import { layoutCopy } from "../support/layouts.js";
 import { copyExample, readProject, scratchDir, writeTree } from "../support/projects.js";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { PYTHON3_DEF, pyo3Facts, windowsImportLibrary } from "../../src/plan/pyo3-windows.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { PYTHON3_DEF, pyo3Facts, windowsImportLibrary } from "../../lib/plan/pyo3-windows.js";
 import { LAYOUTS } from "../support/layouts.js";
 import { planFor } from "../support/plan.js";
 import { readProject } from "../support/projects.js";

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { PlanError } from "../../lib/plan/errors.js";
+import { loadProjectFiles } from "../../lib/plan/project-files.js";
 import { localSourceReader } from "../../scripts/local-source.js";
-import { PlanError } from "../../src/plan/errors.js";
-import { loadProjectFiles } from "../../src/plan/project-files.js";
 import { LAYOUTS, type Layout, layoutCopy } from "../support/layouts.js";
 import { type PlanInput, planFor } from "../support/plan.js";
 import { readProject } from "../support/projects.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
+import { PlanError } from "../../lib/plan/errors.js";
 import { planFor, pyprojectText, withPyproject } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 

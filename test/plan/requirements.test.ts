@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { readManifest } from "../../src/plan/manifest.js";
-import { patchVersion } from "../../src/plan/patch.js";
-import { parseTag } from "../../src/plan/version.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { readManifest } from "../../lib/plan/manifest.js";
+import { patchVersion } from "../../lib/plan/patch.js";
+import { parseTag } from "../../lib/plan/version.js";
 import { run } from "../example/tools.js";
 import { LAYOUTS, layoutCopy } from "../support/layouts.js";
 import { planFor } from "../support/plan.js";

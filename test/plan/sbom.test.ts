@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
-import type { ProjectFiles } from "../../src/plan/project-files.js";
-import type { ReleasePlan } from "../../src/plan/release-plan.js";
-import { imageSbom, parseTargetBom, type TargetBom } from "../../src/plan/sbom.js";
-import { RUNTIME_BASES } from "../../src/stages/images.js";
+import type { ProjectFiles } from "../../lib/plan/project-files.js";
+import type { ReleasePlan } from "../../lib/plan/release-plan.js";
+import { imageSbom, parseTargetBom, type TargetBom } from "../../lib/plan/sbom.js";
+import { RUNTIME_BASES } from "../../lib/stages/images.js";
 import { planFor } from "../support/plan.js";
 import { EXAMPLE_DIR, readProject } from "../support/projects.js";
 

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { readManifest } from "../../src/plan/manifest.js";
-import type { ProjectFiles } from "../../src/plan/project-files.js";
-import { planPython } from "../../src/plan/python-plan.js";
-import type { PlanRequest } from "../../src/plan/release-plan.js";
-import { chooseTargets, selectTargets } from "../../src/plan/target-selection.js";
-import { DEFAULT_TARGET_TRIPLES, findTarget, TARGET_TRIPLES } from "../../src/plan/targets.js";
-import { parseTag } from "../../src/plan/version.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { readManifest } from "../../lib/plan/manifest.js";
+import type { ProjectFiles } from "../../lib/plan/project-files.js";
+import { planPython } from "../../lib/plan/python-plan.js";
+import type { PlanRequest } from "../../lib/plan/release-plan.js";
+import { chooseTargets, selectTargets } from "../../lib/plan/target-selection.js";
+import { DEFAULT_TARGET_TRIPLES, findTarget, TARGET_TRIPLES } from "../../lib/plan/targets.js";
+import { parseTag } from "../../lib/plan/version.js";
 import { planFor, projectFiles } from "../support/plan.js";
 import { SINGLE_PACKAGE, WORKSPACE } from "./fixtures.js";
 

@@ -5,10 +5,10 @@ import {
   imageTags,
   parseCommitSha,
   parseRepository,
-} from "../../src/plan/image-tags.js";
-import { archiveName, binaryOutputPath, sdistName, wheelName } from "../../src/plan/names.js";
-import { findTarget } from "../../src/plan/targets.js";
-import { parseTag } from "../../src/plan/version.js";
+} from "../../lib/plan/image-tags.js";
+import { archiveName, binaryOutputPath, sdistName, wheelName } from "../../lib/plan/names.js";
+import { findTarget } from "../../lib/plan/targets.js";
+import { parseTag } from "../../lib/plan/version.js";
 
 describe("artifact names", () => {
   const linux = findTarget("x86_64-unknown-linux-gnu");

@@ -1,15 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { checkBinaryCommand } from "../../src/commands/check-binary.js";
-import { maturinBuildCommand } from "../../src/commands/maturin.js";
-import { archiveName, wheelName } from "../../src/plan/names.js";
-import type { Target } from "../../src/plan/target.js";
+import { checkBinaryCommand } from "../../lib/commands/check-binary.js";
+import { maturinBuildCommand } from "../../lib/commands/maturin.js";
+import { archiveName, wheelName } from "../../lib/plan/names.js";
+import type { Target } from "../../lib/plan/target.js";
 import {
   DEFAULT_TARGET_TRIPLES,
   findTarget,
   imageVariants,
   TARGET_TRIPLES,
   TARGETS,
-} from "../../src/plan/targets.js";
+} from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 
 /**

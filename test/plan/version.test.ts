@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { PlanError } from "../../src/plan/errors.js";
-import { parseTag } from "../../src/plan/version.js";
+import { PlanError } from "../../lib/plan/errors.js";
+import { parseTag } from "../../lib/plan/version.js";
 
 describe("parseTag", () => {
   test.each([

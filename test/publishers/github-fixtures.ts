@@ -8,7 +8,7 @@ import {
   type ReleaseAsset,
   type StagedRelease,
   stageGithubRelease,
-} from "../../src/publishers/github/index.js";
+} from "../../lib/publishers/github/index.js";
 import { FakeGithubApi, type FakeGithubOptions } from "../fakes/github-api.js";
 
 export const TOKEN = "ghp_fakeTokenValue0123456789abcdefXYZ";

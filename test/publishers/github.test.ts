@@ -3,7 +3,7 @@ import {
   GithubPublishError,
   inspectGithubRelease,
   stageGithubRelease,
-} from "../../src/publishers/github/index.js";
+} from "../../lib/publishers/github/index.js";
 import type { FakeGithubOptions } from "../fakes/github-api.js";
 import {
   ASSET_CONTENTS,

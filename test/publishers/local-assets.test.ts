@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { GithubPublishError } from "../../src/publishers/github/errors.js";
-import { contentTypeFor, describeLocalAssets } from "../../src/publishers/github/local-assets.js";
+import { GithubPublishError } from "../../lib/publishers/github/errors.js";
+import { contentTypeFor, describeLocalAssets } from "../../lib/publishers/github/local-assets.js";
 import { sha256 } from "./github-fixtures.js";
 
 describe("contentTypeFor", () => {

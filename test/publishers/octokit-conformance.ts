@@ -1,5 +1,5 @@
 /**
- * src/ knows Octokit only by the narrow types of src/publishers/github/api.ts and
+ * src/ knows Octokit only by the narrow types of lib/publishers/github/api.ts and
  * octokit-packages.ts, which keep its declarations out of the engine's scan. This file proves
  * them against Octokit's own: it is compiled by the type-check of `npm test` (`tsc --noEmit -p .`)
  * and fails it if Octokit would reject an option or parameter src/ passes, or answers without a
@@ -11,8 +11,8 @@ import type { ThrottlingOptions } from "@octokit/plugin-throttling";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit, type RestEndpointMethodTypes } from "@octokit/rest";
 import Bottleneck from "bottleneck";
-import type { GithubClient, PagedLists, Release } from "../../src/publishers/github/api.js";
-import type { OctokitOptions, OctokitParts } from "../../src/publishers/github/octokit-packages.js";
+import type { GithubClient, PagedLists, Release } from "../../lib/publishers/github/api.js";
+import type { OctokitOptions, OctokitParts } from "../../lib/publishers/github/octokit-packages.js";
 
 export const ReleaseOctokit = Octokit.plugin(retry, throttling);
 type RealClient = InstanceType<typeof ReleaseOctokit>;

@@ -2,7 +2,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { describe, expect, test } from "vitest";
-import { loadOctokit } from "../../src/publishers/github/octokit-packages.js";
+import { loadOctokit } from "../../lib/publishers/github/octokit-packages.js";
 import { octokitParts, ReleaseOctokit } from "./octokit-conformance.js";
 
 // src/ imports these packages by specifiers TypeScript does not follow, so their types are ours;

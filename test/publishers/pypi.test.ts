@@ -13,7 +13,7 @@ import {
   TEST_PYPI,
   trustedPublisherFields,
   uploadConflictError,
-} from "../../src/publishers/pypi/index.js";
+} from "../../lib/publishers/pypi/index.js";
 import {
   FakeGithubOidc,
   FakePackageIndex,

@@ -13,17 +13,17 @@ import {
   CYCLONEDX_BOM,
   imageStatement,
   imageSubject,
-} from "../../src/plan/provenance.js";
+} from "../../lib/plan/provenance.js";
 import {
   attachedBundles,
   indexDigest,
   signImage,
-} from "../../src/publishers/registry/signatures.js";
+} from "../../lib/publishers/registry/signatures.js";
 import {
   instanceFromTrustConfig,
   signStatement,
   verifyAttestation,
-} from "../../src/publishers/sigstore/index.js";
+} from "../../lib/publishers/sigstore/index.js";
 import {
   haveRegistry,
   type LocalRegistry,

@@ -8,7 +8,7 @@ import {
   publishStatementBytes,
   SLSA_PROVENANCE_V1,
   statementBytes,
-} from "../../src/plan/provenance.js";
+} from "../../lib/plan/provenance.js";
 import {
   attestationFromBundle,
   attestationSubject,
@@ -19,7 +19,7 @@ import {
   signStatement,
   tokenClaims,
   verifyAttestation,
-} from "../../src/publishers/sigstore/index.js";
+} from "../../lib/publishers/sigstore/index.js";
 import {
   clientTrustConfig,
   type FakeSigstore,

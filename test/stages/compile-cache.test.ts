@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { parseSccacheStats } from "../../src/commands/sccache.js";
-import { TARGETS } from "../../src/plan/targets.js";
-import { CompileCacheLog, cacheKeySalt } from "../../src/stages/compile-cache.js";
+import { parseSccacheStats } from "../../lib/commands/sccache.js";
+import { TARGETS } from "../../lib/plan/targets.js";
+import { CompileCacheLog, cacheKeySalt } from "../../lib/stages/compile-cache.js";
 import { REPO_ROOT } from "../harness/module-files.js";
 import { targetRow } from "../support/plan.js";
 

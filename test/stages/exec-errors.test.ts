@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { OUTPUT_LIMITS, settleAll, summarizeOutput } from "../../src/stages/exec-errors.js";
+import { OUTPUT_LIMITS, settleAll, summarizeOutput } from "../../lib/stages/exec-errors.js";
 import { failureOf } from "../commands/sample-binaries.js";
 import { run } from "../example/tools.js";
 import { scratchDir, writeTree } from "../support/projects.js";

@@ -10,9 +10,9 @@ import {
 } from "node:fs";
 import { join, posix } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { importLibraryDir } from "../../src/commands/python3-implib.js";
-import { PYTHON3_DEF } from "../../src/plan/pyo3-windows.js";
-import { findTarget } from "../../src/plan/targets.js";
+import { importLibraryDir } from "../../lib/commands/python3-implib.js";
+import { PYTHON3_DEF } from "../../lib/plan/pyo3-windows.js";
+import { findTarget } from "../../lib/plan/targets.js";
 import { run } from "../example/tools.js";
 import { directoryArg, ModuleUnderTest, REPO_ROOT } from "../harness/dagger-call.js";
 import type { ExecRecord } from "../harness/model.js";

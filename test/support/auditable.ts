@@ -13,8 +13,8 @@ import {
   AUDITABLE_BIN,
   AUDITABLE_ROOT,
   installAuditableCommand,
-} from "../../src/commands/cargo-auditable.js";
-import { CARGO_AUDITABLE } from "../../src/stages/images.js";
+} from "../../lib/commands/cargo-auditable.js";
+import { CARGO_AUDITABLE } from "../../lib/stages/images.js";
 import { EXAMPLE_DIR } from "../commands/sample-binaries.js";
 import type { FakeEngine } from "../harness/engine.js";
 import type { ExecRecord } from "../harness/model.js";

@@ -1,6 +1,6 @@
-import { type ContainerScript, SCRIPTS_DIR } from "../../src/commands/python.js";
-import { COMPILE_CACHED_SCRIPT } from "../../src/commands/sccache.js";
-import type { Target } from "../../src/plan/target.js";
+import { type ContainerScript, SCRIPTS_DIR } from "../../lib/commands/python.js";
+import { COMPILE_CACHED_SCRIPT } from "../../lib/commands/sccache.js";
+import type { Target } from "../../lib/plan/target.js";
 import type { ExecRecord } from "../harness/model.js";
 
 /** A compile step run through the compile cache's script (with --compile-cache). */

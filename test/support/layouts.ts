@@ -1,6 +1,6 @@
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ProjectFiles } from "../../src/plan/project-files.js";
+import type { ProjectFiles } from "../../lib/plan/project-files.js";
 import { REPO_ROOT, readProject, scratchDir, writeTree } from "./projects.js";
 
 /**

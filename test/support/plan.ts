@@ -1,7 +1,7 @@
-import { targetBinaries } from "../../src/plan/names.js";
-import type { ProjectFiles } from "../../src/plan/project-files.js";
-import { type PlanRequest, prepareRelease, type ReleasePlan } from "../../src/plan/release-plan.js";
-import { findTarget } from "../../src/plan/targets.js";
+import { targetBinaries } from "../../lib/plan/names.js";
+import type { ProjectFiles } from "../../lib/plan/project-files.js";
+import { type PlanRequest, prepareRelease, type ReleasePlan } from "../../lib/plan/release-plan.js";
+import { findTarget } from "../../lib/plan/targets.js";
 
 /** A plan request together with the project files it is made from. */
 export interface PlanInput extends PlanRequest {

@@ -2,9 +2,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ProjectFiles } from "../../lib/plan/project-files.js";
+import { loadProjectFiles } from "../../lib/plan/project-files.js";
 import { localSourceReader } from "../../scripts/local-source.js";
-import type { ProjectFiles } from "../../src/plan/project-files.js";
-import { loadProjectFiles } from "../../src/plan/project-files.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const EXAMPLE_DIR = join(REPO_ROOT, "example");

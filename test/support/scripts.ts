@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../src/commands/python.js";
+import { SCRIPTS_DIR, SCRIPTS_SOURCE } from "../../lib/commands/python.js";
 import { REPO_ROOT } from "../harness/module-files.js";
 
 /**

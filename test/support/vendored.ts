@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { vendorCommand, vendorLayout } from "../../src/commands/cargo-build.js";
+import { vendorCommand, vendorLayout } from "../../lib/commands/cargo-build.js";
 import { runArgv } from "../commands/sample-binaries.js";
 
 /**

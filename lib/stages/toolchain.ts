@@ -1,4 +1,5 @@
 import { CacheSharingMode, type Container, type Directory, dag } from "@dagger.io/dagger";
+import { SOURCE_IGNORE } from "../../src/source-ignore.js";
 import {
   AUDITABLE_ROOT,
   auditableEnvironment,
@@ -7,7 +8,6 @@ import {
 import { rustupToolchainCommand, VENDORED, vendorCommand } from "../commands/cargo-build.js";
 import { cargoTargetEnvironment, type Target } from "../plan/target.js";
 import { CARGO_AUDITABLE, IMAGES } from "./images.js";
-import { SOURCE_IGNORE } from "./source-ignore.js";
 
 /** Where cargo writes, in every build container: a cache volume per target. */
 export const CARGO_TARGET_DIR = "/cargo-target";

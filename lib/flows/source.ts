@@ -1,10 +1,7 @@
 import { type Directory, dag } from "@dagger.io/dagger";
+import { SOURCE_IGNORE } from "../../src/source-ignore.js";
 import type { PlanRequest } from "../plan/release-plan.js";
 import { readPatchedSource } from "../stages/run-context.js";
-import { SOURCE_IGNORE } from "../stages/source-ignore.js";
-
-/** What never reaches cargo from --source (the module-level flag's `ignore`). */
-export { SOURCE_IGNORE };
 
 /**
  * The source tree a release of the tag builds, as a Directory: the tag's version patched into
