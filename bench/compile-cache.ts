@@ -198,16 +198,48 @@ async function benchFixture(
   }
 }
 
-/** Compilations per crate and target in one release's compile steps (the goal: one each). */
-function compileCounts(phase: Phase): { total: number; pairs: number; repeated: string[] } {
-  const byCrate = new Map<string, number>();
+interface CompileCounts {
+  total: number;
+  /** Distinct crate/target pairs, and distinct crate/target/feature-set units. */
+  pairs: number;
+  units: number;
+  /** Dependency units compiled more than once (the goal: none), `crate (target) xN`. */
+  repeated: string[];
+  /** The workspace's own units compiled more than once: see the note where this is printed. */
+  repeatedOwn: string[];
+}
+
+/**
+ * Compilations in one release's compile steps, per crate, target and feature set: the issue's
+ * goal is each dependency once per target and feature set (a crate built with two feature sets,
+ * e.g. the project's library without and with its `pyo3` feature, is two units).
+ */
+function compileCounts(phase: Phase): CompileCounts {
+  const pairs = new Set<string>();
+  const units = new Map<string, { n: number; own: boolean; label: string }>();
   for (const line of phase.compilations) {
-    const [crate, target] = line.split("\t");
-    const key = `${crate} (${target})`;
-    byCrate.set(key, (byCrate.get(key) ?? 0) + 1);
+    const [crate, target, , features, , kind] = line.split("\t");
+    pairs.add(`${crate} ${target}`);
+    const key = `${crate} ${target} ${features}`;
+    const unit = units.get(key) ?? {
+      n: 0,
+      own: kind === "workspace",
+      label: `${crate} (${target})`,
+    };
+    units.set(key, { ...unit, n: unit.n + 1 });
   }
-  const repeated = [...byCrate].filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`);
-  return { total: phase.compilations.length, pairs: byCrate.size, repeated: repeated.sort() };
+  const repeated = (own: boolean) =>
+    [...units.values()]
+      .filter((u) => u.n > 1 && u.own === own)
+      .map((u) => `${u.label} x${u.n}`)
+      .sort();
+  return {
+    total: phase.compilations.length,
+    pairs: pairs.size,
+    units: units.size,
+    repeated: repeated(false),
+    repeatedOwn: repeated(true),
+  };
 }
 
 /** Runs the case and returns the lines it prints. */
@@ -238,8 +270,11 @@ export async function benchCompileCache(
       );
       const counts = compileCounts(c);
       notes.push(
-        `${name} ${triple}, cold: ${counts.total} rustc compilations for ${counts.pairs} ` +
-          `crate/target pairs; more than once: ${counts.repeated.join(", ") || "none"}`,
+        `${name} ${triple}, cold: ${counts.total} rustc compilations of ${counts.units} ` +
+          `crate/target/feature-set units (${counts.pairs} crate/target pairs); dependencies ` +
+          `compiled more than once: ${counts.repeated.join(", ") || "none"}; the workspace's ` +
+          `own: ${counts.repeatedOwn.join(", ") || "none"} (each step's source is written anew ` +
+          "here, newer than the last step's build, so cargo rebuilds the project's crates)",
       );
     }
     lines.push(

@@ -5,7 +5,8 @@ Placed at the compiling container's sccache path by the compile-cache bench (and
 `sccache`: cc-rs wraps C compiles with RUSTC_WRAPPER only under that name). Cargo calls it as
 `sccache <rustc> <args...>`; each call that compiles a crate appends one line to
 $RUSTC_COUNT_LOG: crate name, target (or "host"), crate types, a digest of the enabled
-features, and cargo's -C metadata. Every call, counted or not, then runs $RUSTC_COUNT_NEXT
+features, cargo's -C metadata, and whether it is a dependency (cargo caps a dependency's lints
+with `--cap-lints`) or the workspace's own crate. Every call, counted or not, then runs $RUSTC_COUNT_NEXT
 with the same arguments.
 """
 
@@ -39,6 +40,7 @@ def main():
                 ",".join(values(args, "--crate-type")) or "-",
                 hashlib.sha256(" ".join(features).encode()).hexdigest()[:8],
                 (metadata or ["-"])[0],
+                "dependency" if values(args, "--cap-lints") else "workspace",
             ]
         )
         os.makedirs(os.path.dirname(log), exist_ok=True)

@@ -54,12 +54,14 @@ export function maturinSdistCommand(outDir: string): string[] {
  * (container-scripts/maturin-after-zigbuild.sh), so the wheel reuses what the binaries
  * compiled in the shared target directory, and a `bin` wheel packs the same binary. The cargo
  * line runs in `sourceRoot`, where the binary step runs it (maturin may run below the root, where
- * a pyproject.toml in a subdirectory is); maturin keeps the step's working directory.
+ * a pyproject.toml in a subdirectory is), with the binaries' manifests from `manifestsDir` (null:
+ * none) in place; maturin keeps the step's working directory and the project's manifests.
  */
 export function maturinAfterBinariesCommand(
   target: BuildTarget,
   maturin: readonly string[],
   sourceRoot: string,
+  manifestsDir: string | null,
 ): string[] {
   if (target.toolchain !== "zig") {
     throw new Error(`${target.triple}: only zig builds share cargo-zigbuild's wrappers`);
@@ -69,7 +71,9 @@ export function maturinAfterBinariesCommand(
     `${SCRIPTS_DIR}/maturin-after-zigbuild.sh`,
     target.buildTarget,
     target.triple,
-    `cd ${shellLine([sourceRoot])}\n${shellLine(cargoBuildCommand(target))}`,
+    sourceRoot,
+    manifestsDir ?? "-",
+    shellLine(cargoBuildCommand(target)),
     ...maturin,
   ];
 }

@@ -1,3 +1,4 @@
+import { type BinaryManifests, binaryBuildManifests } from "./binary-manifests.js";
 import { PlanError } from "./errors.js";
 import {
   type Commit,
@@ -159,6 +160,8 @@ export interface PreparedRelease {
   plan: ReleasePlan;
   /** Path (relative to the source root) -> patched text; empty for a build without a tag. */
   patchedFiles: PatchedFiles;
+  /** Manifests the binaries' build reads instead (plan/binary-manifests.ts); often empty. */
+  binaryManifests: BinaryManifests;
 }
 
 /** Why a release of these targets has no image (null: it has one). */
@@ -316,7 +319,12 @@ export async function prepareRelease(
         }
       : null,
   };
-  return { plan, patchedFiles: patch?.files ?? {} };
+  const patchedFiles = patch?.files ?? {};
+  const manifests: Record<string, string> = { "Cargo.toml": files.cargoToml };
+  for (const [dir, text] of Object.entries(files.members)) manifests[`${dir}/Cargo.toml`] = text;
+  for (const path of Object.keys(manifests))
+    manifests[path] = patchedFiles[path] ?? manifests[path] ?? "";
+  return { plan, patchedFiles, binaryManifests: await binaryBuildManifests(manifests) };
 }
 
 /** `owner/name`, as people write it. */

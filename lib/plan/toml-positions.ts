@@ -95,18 +95,52 @@ function visit(
   }
 }
 
-/** The position of every string value of `text` (a valid TOML file), by its TOML path. */
-export async function stringPositions(text: string): Promise<Map<string, StringPosition>> {
-  const program = (await loadParser()).parseTOML(text, { tomlVersion: "1.1" });
-  const out = new Map<string, StringPosition>();
+/** Each key/value of the file's tables, with the TOML path of its key. */
+function* entries(program: TomlProgramNode): Generator<[string[], TomlContentNode]> {
   for (const item of program.body[0].body) {
     if ("resolvedKey" in item) {
       const base = item.resolvedKey.map(String);
-      for (const entry of item.body)
-        visit(text, [...base, ...keyNames(entry.key)], entry.value, out);
+      for (const entry of item.body) yield [[...base, ...keyNames(entry.key)], entry.value];
     } else {
-      visit(text, keyNames(item.key), item.value, out);
+      yield [keyNames(item.key), item.value];
     }
   }
+}
+
+async function parse(text: string): Promise<TomlProgramNode> {
+  return (await loadParser()).parseTOML(text, { tomlVersion: "1.1" });
+}
+
+/** The position of every string value of `text` (a valid TOML file), by its TOML path. */
+export async function stringPositions(text: string): Promise<Map<string, StringPosition>> {
+  const out = new Map<string, StringPosition>();
+  for (const [path, value] of entries(await parse(text))) visit(text, path, value, out);
   return out;
+}
+
+/**
+ * Where the value of a key is written in `text` (a valid TOML file), as `[start, end)` offsets,
+ * whether the key sits in a table header's table (`[lib]` then `crate-type = ...`), is dotted
+ * (`lib.crate-type = ...`) or is inside an inline table (`lib = { crate-type = ... }`); null
+ * when the file does not set it.
+ */
+export async function valueRange(
+  text: string,
+  path: readonly string[],
+): Promise<[number, number] | null> {
+  const wanted = pathKey(path);
+  const find = (at: string[], node: TomlContentNode): [number, number] | null => {
+    if (pathKey(at) === wanted) return node.range;
+    if (node.type !== "TOMLInlineTable") return null;
+    for (const entry of node.body) {
+      const found = find([...at, ...keyNames(entry.key)], entry.value);
+      if (found) return found;
+    }
+    return null;
+  };
+  for (const [at, value] of entries(await parse(text))) {
+    const found = find(at, value);
+    if (found) return found;
+  }
+  return null;
 }

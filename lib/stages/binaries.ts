@@ -14,12 +14,13 @@ import { extractCommand } from "../commands/extract.js";
 import { normalizeMachoUuidCommand } from "../commands/macho-uuid.js";
 import { sbomCommand } from "../commands/sbom.js";
 import type { TargetPlan } from "../plan/release-plan.js";
+import { withBinaryManifests } from "./binary-manifests.js";
 import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { CARGO_AUDITABLE, IMAGES } from "./images.js";
 import type { RunContext } from "./run-context.js";
 import { withScripts } from "./scripts.js";
-import { CARGO_TARGET_DIR, requireMacosSdk, toolchainContainer } from "./toolchain.js";
+import { CARGO_TARGET_DIR, requireMacosSdk, SOURCE_DIR, toolchainContainer } from "./toolchain.js";
 
 /** A built binary: the plan's entry for it and the checked file. */
 export interface BuiltBinary {
@@ -38,7 +39,7 @@ const IN = "/in";
 
 /** Runs cargo for one target; the binaries are copied out of the target-directory cache. */
 function compile(ctx: RunContext, target: TargetPlan): Container {
-  const container = toolchainContainer(ctx, target).withExec(
+  const container = withBinaryManifests(ctx, toolchainContainer(ctx, target), SOURCE_DIR).withExec(
     rustupTargetCommand(target, ctx.channel),
   );
   return compileStep(ctx, target, container, compileCommand(target, CARGO_TARGET_DIR, OUT));

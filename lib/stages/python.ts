@@ -12,6 +12,7 @@ import { twineCheckCommand } from "../commands/twine.js";
 import { PlanError } from "../plan/errors.js";
 import type { PythonPlan } from "../plan/python-plan.js";
 import type { TargetPlan } from "../plan/release-plan.js";
+import { withBinaryManifestsAside } from "./binary-manifests.js";
 import { compileStep } from "./compile-cache.js";
 import { explainFailure, settleAll } from "./exec-errors.js";
 import { IMAGES, MATURIN_REQUIREMENT } from "./images.js";
@@ -77,8 +78,10 @@ function wheelBuild(ctx: RunContext, target: TargetPlan, afterBinaries: boolean)
   const { container, features } = withImportLibrary(ctx, target, maturinContainer(ctx, target));
   const maturin = maturinBuildCommand(target, wheelOutput(target), features);
   const shared = afterBinaries && target.toolchain === "zig" && target.binaries.length > 0;
-  const command = shared ? maturinAfterBinariesCommand(target, maturin, SOURCE_DIR) : maturin;
-  return compileStep(ctx, target, shared ? withScripts(container) : container, command);
+  if (!shared) return compileStep(ctx, target, container, maturin);
+  const aside = withBinaryManifestsAside(ctx, withScripts(container));
+  const command = maturinAfterBinariesCommand(target, maturin, SOURCE_DIR, aside.dir);
+  return compileStep(ctx, target, aside.container, command);
 }
 
 function wheelOutput(target: TargetPlan): string {

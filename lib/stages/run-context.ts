@@ -1,4 +1,5 @@
 import { type Directory, ExistsType } from "@dagger.io/dagger";
+import type { BinaryManifests } from "../plan/binary-manifests.js";
 import { PlanError } from "../plan/errors.js";
 import type { SourceReader } from "../plan/project-files.js";
 import {
@@ -54,6 +55,8 @@ export interface RunContext extends ToolchainInput {
   compileCache: CompileCache | null;
   /** What each compile step said about the compile cache, for the report. */
   compileLog: CompileCacheLog;
+  /** Manifests the binaries' build reads in place of the source's (plan/binary-manifests.ts). */
+  binaryManifests: BinaryManifests;
 }
 
 /** What every function that builds takes: the plan's request and the module's flags. */
@@ -118,5 +121,6 @@ export async function prepareRun(source: Directory, options: RunOptions): Promis
     nativePlatform,
     compileCache,
     compileLog: new CompileCacheLog(compileCache?.label ?? null),
+    binaryManifests: prepared.binaryManifests,
   };
 }

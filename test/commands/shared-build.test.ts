@@ -93,6 +93,34 @@ interface Shared {
 const shared = new Map<string, Shared>();
 let plain: { stderr: string };
 
+/**
+ * The seed's shape with dependencies (test/fixtures/lto-cdylib): one library, crate-type
+ * cdylib + rlib, that is the CLI's and the Python extension's, and `lto` in the release
+ * profile. Its binaries build from a manifest whose library is the rlib alone
+ * (plan/binary-manifests.ts), so the wheel step asks cargo for the same dependency units.
+ */
+const LTO = { source: directoryArg("test/fixtures/lto-cdylib") };
+const ltoWheelOf = (triple: string) =>
+  wheelName("lto_cdylib", "0.1.0", { python: "cp38", abi: "abi3" }, findTarget(triple));
+const LTO_WHEEL = ltoWheelOf(TARGET.triple);
+const ltoAnswers: Answers = {
+  exec: (e) => (e.argv[1] === "--version" ? { stdout: "lto-cdylib 0.1.0\n" } : undefined),
+  entries: ({ path }) => {
+    const triple = /^\/wheels\/(.+)$/.exec(path)?.[1];
+    if (triple) return [ltoWheelOf(triple)];
+    return path === "/sdist" ? ["lto_cdylib-0.1.0.tar.gz"] : undefined;
+  },
+};
+let lto: {
+  compile: ExecRecord;
+  step: ExecRecord;
+  binary: Buffer;
+  ownManifestBinary: Buffer;
+  binaryStderr: string;
+  stderr: string;
+  wheel: string[];
+};
+
 beforeAll(async () => {
   await Promise.all([release.start(), wheels.start()]);
   const recorded = await release.call(
@@ -138,6 +166,51 @@ beforeAll(async () => {
   if (wheelsCall.error) throw new Error(wheelsCall.error);
   const maturin = wheelsCall.model.execs.find(isMaturinBuild) as ExecRecord;
   plain = { stderr: (await replay(wheels, maturin, plainDir, vendored)).stderr };
+
+  // The seed's shape: binary step, then the wheel step in a new root (its own container, as in
+  // the engine) and the same target directory; and the binary step with the project's manifest.
+  const ltoCall = await release.call(
+    "release",
+    { tag: "v0.1.0", dryRun: true, skipGithub: true, skipImage: true, skipPypi: true },
+    { module: LTO, answers: ltoAnswers },
+  );
+  if (ltoCall.error) throw new Error(ltoCall.error);
+  const ltoExecs = ltoCall.model.execs;
+  const ltoVendor = await replayInFreshRoot(release.engine, ltoExecs.find(isVendor) as ExecRecord, {
+    mounts: { "/cargo-home": dir(join(CACHES, "cargo-home")) },
+  });
+  roots.push(ltoVendor.root);
+  const ltoVendored = ltoVendor.root.path("/vendored");
+  const ltoCompile = ltoExecs.find((e) => isCompile(e) && forTarget(TARGET)(e)) as ExecRecord;
+  const ltoStep = ltoExecs.find(
+    (e) => isMaturinAfterBinaries(e) && forTarget(TARGET)(e),
+  ) as ExecRecord;
+  const ltoDir = join(scratch.path, "lto-target");
+  const ltoBuilt = await replay(release, ltoCompile, ltoDir, ltoVendored);
+  const ltoWheel = await replay(release, ltoStep, ltoDir, ltoVendored);
+  const own = await replayInFreshRoot(release.engine, ltoCompile, {
+    files: {
+      "/.cargo/config.toml": readFileSync(join(ltoVendored, "config.toml")),
+      "/src/Cargo.toml": readFileSync("test/fixtures/lto-cdylib/Cargo.toml"),
+    },
+    mounts: {
+      "/vendored": dir(ltoVendored, true),
+      "/cargo-target": dir(join(scratch.path, "lto-own-manifest-target")),
+      "/zig-cache": dir(join(CACHES, "zig")),
+      ...(await auditableMount(release.engine, ltoExecs)),
+    },
+  });
+  roots.push(own.root);
+  const wheelPath = ltoWheel.root.path(`/wheels/${TARGET.triple}/${LTO_WHEEL}`);
+  lto = {
+    compile: ltoCompile,
+    step: ltoStep,
+    binary: readFileSync(ltoBuilt.root.path("/out/lto-cdylib")),
+    ownManifestBinary: readFileSync(own.root.path("/out/lto-cdylib")),
+    binaryStderr: ltoBuilt.stderr,
+    stderr: ltoWheel.stderr,
+    wheel: execFileSync("unzip", ["-Z1", wheelPath], { encoding: "utf8" }).trim().split("\n"),
+  };
 }, TIMEOUT_MS);
 
 afterAll(async () => {
@@ -154,12 +227,13 @@ describe.each([
 
   test("the wheel step runs the binaries' build first, then maturin", () => {
     const { step } = of();
-    expect(step.argv.slice(2, 4)).toEqual([target.buildTarget, target.triple]);
-    // At the source root, where the binary step runs it (maturin may run below it).
-    expect(step.argv[4]).toBe(
-      `cd /src\ncargo zigbuild --release --frozen --target ${target.buildTarget} --bin cached-cli`,
+    // At the source root, where the binary step runs it (maturin may run below it), with the
+    // project's own manifest (`-`: a `bin` project has no cdylib to narrow).
+    expect(step.argv.slice(2, 6)).toEqual([target.buildTarget, target.triple, "/src", "-"]);
+    expect(step.argv[6]).toBe(
+      `cargo zigbuild --release --frozen --target ${target.buildTarget} --bin cached-cli`,
     );
-    expect(step.argv.slice(5, 7)).toEqual(["maturin", "build"]);
+    expect(step.argv.slice(7, 9)).toEqual(["maturin", "build"]);
   });
 
   test("compiles nothing: cargo zigbuild finds the binary step's units, maturin packs them", () => {
@@ -181,5 +255,30 @@ describe.each([
 describe("without sharing (dagger call wheels), Linux x86_64", () => {
   test("maturin alone, in the binary step's directory, compiles every crate again", () => {
     expect(compiled(plain.stderr)).toEqual(["cached-cli", "itoa", "memchr", "smallvec"]);
+  });
+});
+
+describe("the seed's shape: a cdylib+rlib library with lto, Linux x86_64", () => {
+  test("the binaries build its rlib alone; the wheel step swaps that manifest in for cargo only", () => {
+    const swapped = lto.step.argv.slice(4, 6);
+    expect(swapped).toEqual(["/src", "/rust-release-binary-manifests"]);
+    expect(lto.compile.argv.join(" ")).toContain("cargo zigbuild");
+  });
+
+  test("each dependency compiles once: the wheel step compiles only what the wheel adds", () => {
+    expect(compiled(lto.binaryStderr)).toEqual(["itoa", "lto-cdylib", "memchr"]);
+    const wheel = compiled(lto.stderr);
+    expect(wheel).toContain("pyo3");
+    expect(wheel).toContain("lto-cdylib");
+    expect(wheel.filter((crate) => crate === "itoa" || crate === "memchr")).toEqual([]);
+  });
+
+  test("the binary is the same bytes as with the project's own manifest", () => {
+    expect(lto.binary.length).toBeGreaterThan(0);
+    expect(lto.binary.equals(lto.ownManifestBinary)).toBe(true);
+  });
+
+  test("the wheel holds the extension module: maturin built from the project's own manifest", () => {
+    expect(lto.wheel).toContain("lto_cdylib/_native.abi3.so");
   });
 });

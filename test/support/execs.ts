@@ -19,7 +19,7 @@ export const isMaturinAfterBinaries = (e: ExecRecord) => {
  */
 export function commandOf(e: ExecRecord): string[] {
   const argv = isCompileCached(e) ? e.argv.slice(4) : e.argv;
-  return isMaturinAfterBinaries(e) ? argv.slice(5) : argv;
+  return isMaturinAfterBinaries(e) ? argv.slice(7) : argv;
 }
 
 /** A binary build: cargo zigbuild / cargo xwin build, then the copy out, in one shell step. */
