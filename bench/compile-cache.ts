@@ -17,6 +17,7 @@ import {
   secretArg,
 } from "../test/harness/dagger-call.js";
 import type { ExecRecord } from "../test/harness/model.js";
+import { auditableMount } from "../test/support/auditable.js";
 import { isCompile, isMaturinAfterBinaries, isVendor } from "../test/support/execs.js";
 import type { Bind, FreshRoot } from "../test/support/fresh-root.js";
 import { replayInFreshRoot } from "../test/support/replay.js";
@@ -118,6 +119,8 @@ async function benchFixture(
     roots.push(vendor.root);
     const vendored = vendor.root.path("/vendored");
 
+    // cargo-auditable, which every compile step runs as RUSTC_WORKSPACE_WRAPPER (issue 20).
+    const auditable = await auditableMount(mod.engine, execs);
     const counter = readFileSync(join(REPO_ROOT, "bench/count-rustc.py"));
     const real = readFileSync(HOST_SCCACHE);
     let build = 0;
@@ -150,6 +153,7 @@ async function benchFixture(
             "/zig-cache": dir(zigCache),
             "/root/.cache/uv": dir(join(scratch, "uv")),
             [LOCAL_CACHE_DIR]: dir(cache),
+            ...auditable,
           },
           env: {
             SCCACHE_SERVER_PORT: String(port),

@@ -41,11 +41,11 @@ export const IMAGE_CARGO = "/usr/local/cargo/bin/cargo";
  * forwards to its own `cargo metadata`: `--frozen`, as every build runs (the vendored
  * dependencies, no network).
  *
- * `CARGO` is what lets sccache sit in front of it: with both wrappers cargo runs
- * `sccache cargo-auditable rustc ...`, and sccache 0.16 recognises the rustc behind another
- * wrapper only when `CARGO` is in the environment (mozilla/sccache#1274, #1674); cargo does not
- * set it for its `rustc -vV` probe, which then fails. Without sccache it changes nothing: it
- * names the cargo that PATH finds.
+ * `CARGO` names the cargo whose `cargo metadata` cargo-auditable runs (cargo also sets it for
+ * the rustc it starts). It was first set so that sccache could see the rustc behind a second
+ * wrapper (mozilla/sccache#1274, #1674); compile-cached.sh now sends the workspace's crates
+ * straight to cargo-auditable instead, so sccache no longer depends on it. It names the cargo
+ * that PATH finds, and changes nothing else.
  */
 export function auditableEnvironment(
   wrapper: string = AUDITABLE_BIN,
