@@ -43,10 +43,10 @@ export function pythonPlanOf(ctx: RunContext): PythonPlan {
 function maturinContainer(ctx: RunContext, target: TargetPlan): Container {
   const { dir } = pythonPlanOf(ctx).pyproject;
   return (
+    // The toolchain container sets SOURCE_DATE_EPOCH: maturin dates the wheel's entries and its
+    // SBOM with it, and then leaves out the SBOM's random serial number (the same source gives
+    // the same wheel).
     withUv(ctx, toolchainContainer(ctx, target))
-      // maturin dates the wheel's entries and its SBOM with it, and then leaves out the SBOM's
-      // random serial number: the same source gives the same wheel.
-      .withEnvVariable("SOURCE_DATE_EPOCH", String(ctx.sourceDateEpoch))
       .withExec(["uv", "tool", "install", MATURIN_REQUIREMENT])
       .withExec(rustupTargetCommand(target, ctx.channel))
       .withWorkdir(dir === "" ? SOURCE_DIR : `${SOURCE_DIR}/${dir}`)

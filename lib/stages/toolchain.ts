@@ -34,6 +34,8 @@ export interface ToolchainInput {
   cacheNamespace: string;
   /** The vendored dependencies (see vendoredDependencies). */
   vendored: Directory;
+  /** The release's date (SOURCE_DATE_EPOCH), the same for every step that compiles. */
+  sourceDateEpoch: number;
 }
 
 function cache(input: Pick<ToolchainInput, "cacheNamespace">, purpose: string) {
@@ -46,7 +48,9 @@ function cache(input: Pick<ToolchainInput, "cacheNamespace">, purpose: string) {
  * cargo home on it so cargo's own package lock guards it too. A volume can be emptied while an
  * exec that filled it stays cached, so nothing but this step relies on the volume's contents.
  */
-export function vendoredDependencies(input: Omit<ToolchainInput, "vendored">): Directory {
+export function vendoredDependencies(
+  input: Omit<ToolchainInput, "vendored" | "sourceDateEpoch">,
+): Directory {
   let container = dag
     .container()
     .from(IMAGES.zigbuild)
@@ -105,7 +109,12 @@ export function toolchainContainer(input: ToolchainInput, target: Target): Conta
       sharing: CacheSharingMode.Locked,
     })
     .withEnvVariable("CARGO_TARGET_DIR", CARGO_TARGET_DIR)
-    .withEnvVariable("CARGO_TERM_COLOR", "never");
+    .withEnvVariable("CARGO_TERM_COLOR", "never")
+    // In every compiling step, not only maturin's (which dates the wheel's entries with it): cc
+    // reruns a build script whose value changed (rerun-if-env-changed), so a wheel step that
+    // alone set it compiled every C-building crate (libsqlite3-sys, ring, ...) and its
+    // dependants again; and C compilers take `__DATE__`/`__TIME__` from it instead of the clock.
+    .withEnvVariable("SOURCE_DATE_EPOCH", String(input.sourceDateEpoch));
   if (target.toolchain === "zig") {
     container = container
       .withMountedCache("/zig-cache", cache(input, "zig"))

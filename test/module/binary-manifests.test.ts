@@ -5,7 +5,8 @@ import { directoryArg, ModuleUnderTest, REPO_ROOT } from "../harness/dagger-call
 import { execContainer } from "../harness/engine.js";
 import type { Answers } from "../harness/evaluator.js";
 import type { ExecRecord } from "../harness/model.js";
-import { isCompile } from "../support/execs.js";
+import { isCompile, isMaturinAfterBinaries, isMaturinBuild } from "../support/execs.js";
+import { built } from "../support/release-scenario.js";
 
 /**
  * Through the SDK: `dagger call build` compiles the binaries of a cdylib+rlib library from a
@@ -48,5 +49,24 @@ describe("the manifest the binaries' cargo build reads", () => {
     const own = readFileSync(join(REPO_ROOT, "test/fixtures/cached-cli/Cargo.toml"), "utf8");
     const text = await compiledManifest("test/fixtures/cached-cli", "cached-cli", "v0.1.0");
     expect(text).toBe(own);
+  });
+});
+
+describe("what a release's binary and wheel steps share", () => {
+  test("every step that compiles has the release's SOURCE_DATE_EPOCH, the same", async () => {
+    // cc reruns a build script when a variable it tracks changes (SOURCE_DATE_EPOCH is one): a
+    // wheel step with another value compiled every C-building crate again (the shared-build
+    // replay shows it with lz4-sys; the bench with libsqlite3-sys).
+    const outcome = await mod.call(
+      "release",
+      { tag: "v0.1.5", dryRun: true, skipGithub: true, skipImage: true, skipPypi: true },
+      { answers: built() },
+    );
+    expect(outcome.error).toBeUndefined();
+    const steps = outcome.model.execs.filter((e) => isCompile(e) || isMaturinBuild(e));
+    expect(steps.filter(isCompile).length).toBeGreaterThan(1);
+    expect(steps.filter(isMaturinAfterBinaries).length).toBeGreaterThan(0);
+    const values = new Set(steps.map((e) => e.env.SOURCE_DATE_EPOCH));
+    expect([...values]).toEqual(["315532800"]);
   });
 });
