@@ -38,6 +38,8 @@ export const FIXTURES: Record<string, string> = {
   sample: "example",
   heavy: "bench/fixtures/heavy",
 };
+/** The counter again, as the workspace wrapper (it then runs cargo-auditable). */
+const COUNT_WORKSPACE = "/usr/local/bin/count-workspace";
 export const BENCH_TARGETS = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 
 interface Phase {
@@ -45,7 +47,7 @@ interface Phase {
   stats: CompileCacheStats[];
   binary: string;
   wheel: string | null;
-  /** One line per rustc compilation: crate, target, crate types, features, metadata. */
+  /** One line per rustc compilation: crate, target, crate types, features, metadata, kind, package. */
   compilations: string[];
 }
 
@@ -145,8 +147,12 @@ async function benchFixture(
             "/.cargo/config.toml": readFileSync(join(vendored, "config.toml")),
             [SCCACHE]: counter,
             "/usr/local/bin/sccache.real": real,
+            // The workspace's crates reach cargo-auditable without sccache (compile-cached.sh):
+            // the counter sits in front of it too, to time them (their LTO is never cached).
+            [COUNT_WORKSPACE]: counter,
           },
-          executable: (path) => path.startsWith("/usr/local/bin/sccache"),
+          executable: (path) =>
+            path.startsWith("/usr/local/bin/sccache") || path === COUNT_WORKSPACE,
           mounts: {
             "/vendored": dir(vendored, true),
             "/cargo-target": dir(targetDir),
@@ -158,6 +164,8 @@ async function benchFixture(
           env: {
             SCCACHE_SERVER_PORT: String(port),
             RUSTC_COUNT_NEXT: "/usr/local/bin/sccache.real",
+            RUSTC_WORKSPACE_WRAPPER: COUNT_WORKSPACE,
+            RUSTC_COUNT_WORKSPACE_NEXT: step.env.RUSTC_WORKSPACE_WRAPPER ?? "",
             RUSTC_COUNT_LOG: "/rustc-count/log.tsv",
           },
         });
@@ -211,7 +219,13 @@ interface CompileCounts {
   repeated: string[];
   /** The workspace's own units compiled more than once: see the note where this is printed. */
   repeatedOwn: string[];
+  /** rustc seconds summed over the compilations, and those in units sccache never caches. */
+  rustcSeconds: number;
+  uncachedSeconds: number;
 }
+
+/** sccache caches rlibs and static libraries: bins (build scripts too), cdylibs and proc-macros never. */
+const CACHEABLE_CRATE_TYPES = new Set(["lib", "rlib", "staticlib"]);
 
 /**
  * Compilations in one release's compile steps, per crate, target and feature set: the issue's
@@ -221,14 +235,21 @@ interface CompileCounts {
 function compileCounts(phase: Phase): CompileCounts {
   const pairs = new Set<string>();
   const units = new Map<string, { n: number; own: boolean; label: string }>();
+  let [rustcSeconds, uncachedSeconds] = [0, 0];
   for (const line of phase.compilations) {
-    const [crate, target, , features, , kind] = line.split("\t");
-    pairs.add(`${crate} ${target}`);
-    const key = `${crate} ${target} ${features}`;
+    const [crate, target, types = "", features, , kind, pkg, seconds] = line.split("\t");
+    rustcSeconds += Number(seconds);
+    if (!types.split(",").every((t) => CACHEABLE_CRATE_TYPES.has(t))) {
+      uncachedSeconds += Number(seconds);
+    }
+    // A build script's crate is `build_script_build` whatever its package: tell them apart.
+    const name = crate === "build_script_build" ? `${pkg} build script` : crate;
+    pairs.add(`${name} ${pkg} ${target}`);
+    const key = `${name} ${pkg} ${target} ${features}`;
     const unit = units.get(key) ?? {
       n: 0,
       own: kind === "workspace",
-      label: `${crate} (${target})`,
+      label: `${name} (${target})`,
     };
     units.set(key, { ...unit, n: unit.n + 1 });
   }
@@ -243,6 +264,8 @@ function compileCounts(phase: Phase): CompileCounts {
     units: units.size,
     repeated: repeated(false),
     repeatedOwn: repeated(true),
+    rustcSeconds,
+    uncachedSeconds,
   };
 }
 
@@ -273,6 +296,14 @@ export async function benchCompileCache(
           `${String(c.wheel === w.wheel).padStart(10)}`,
       );
       const counts = compileCounts(c);
+      const warmCounts = compileCounts(w);
+      const split = (k: CompileCounts) =>
+        `${k.rustcSeconds.toFixed(0)} s (${k.uncachedSeconds.toFixed(0)} s in the bins, cdylibs, ` +
+        "proc-macros and build scripts sccache never caches)";
+      notes.push(
+        `${name} ${triple}: rustc time summed over the compilations, cold ${split(counts)}, ` +
+          `warm ${split(warmCounts)}`,
+      );
       notes.push(
         `${name} ${triple}, cold: ${counts.total} rustc compilations of ${counts.units} ` +
           `crate/target/feature-set units (${counts.pairs} crate/target pairs); dependencies ` +
