@@ -4,9 +4,10 @@
  * in fresh processes (as the engine runs it) and repeated in one process; `plan` is timed through
  * the harness end to end, and so is `release`, in full and resumed after a failed PyPI step.
  * Then the compile cache with real tools (bench/compile-cache.ts), per fixture and target, cold
- * against warm (`--compile-cache-fixtures sample,heavy`, `none` to skip it; the heavy fixture
- * takes about half an hour on two busy cores). Compare the ratios between runs: absolute times
- * follow the machine's load.
+ * against warm (`--compile-cache-fixtures sample,heavy`, `none` to skip it, `heavy-nolto` for
+ * the heavy fixture without its LTO; the heavy fixture takes about 8 minutes on two idle cores,
+ * half an hour on busy ones). Compare the ratios between runs: absolute times follow the
+ * machine's load.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
