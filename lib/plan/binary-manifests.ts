@@ -9,8 +9,10 @@
  * (cargo's `lto.rs`). So the wheel step could reuse none of the binaries' dependencies and
  * compiled them all again, and the binary step linked a cdylib nobody ships. With the rlib
  * alone, both builds ask for the same units: each dependency compiles once per target. The
- * binaries come out the same (tested on the sample: same bytes with either manifest); wheels,
- * the sdist and every published file keep the project's own manifests.
+ * binaries are the same program (source, features and profile unchanged; the dependencies reach
+ * LTO as bitcode alone): with Rust dependencies alone the same bytes, with C code in the link
+ * laid out differently (test/commands/shared-build.test.ts). Wheels, the sdist and every
+ * published file keep the project's own manifests.
  */
 import { parseToml, stringList, table } from "./toml.js";
 import { valueRange } from "./toml-positions.js";
