@@ -32,8 +32,10 @@ import { onInterrupt } from "./interrupt.js";
  * directory and an empty zig cache, sharing only the compile cache), with real cargo-zigbuild,
  * zig, maturin and sccache. Each target's steps are the ones `dagger call --compile-cache local
  * release` records: the binaries' cargo zigbuild, then the wheel step that reuses it, both in
- * one target directory, as the engine's LOCKED volume has them. A counting RUSTC_WRAPPER in
- * front of sccache counts rustc's compilations per crate and target.
+ * one target directory, as the engine's LOCKED volume has them, and the wheel step in the
+ * binary step's root (one snapshot of the source). A counting wrapper in front of sccache and of
+ * cargo-auditable (bench/count-rustc.py) counts and times rustc's compilations per crate,
+ * target and feature set.
  */
 
 export const FIXTURES: Record<string, { source: string; env?: Record<string, string> }> = {
