@@ -249,7 +249,7 @@ interface CompileCounts {
   units: number;
   /** Dependency units compiled more than once (the goal: none), `crate (target) xN`. */
   repeated: string[];
-  /** The workspace's own units compiled more than once: see the note where this is printed. */
+  /** The workspace's own units compiled more than once (the wheel step should find them fresh). */
   repeatedOwn: string[];
   /** rustc seconds summed over the compilations. */
   rustcSeconds: number;
@@ -338,8 +338,7 @@ export async function benchCompileCache(
         `${rustcSeconds.toFixed(0)} s, of which sccache never caches ` +
         `${(u.workspace + u.procMacros + u.buildScripts + u.other).toFixed(0)} s: the project's ` +
         `own crates (its binaries and cdylib: their LTO, if any) ${u.workspace.toFixed(0)} s, ` +
-        `proc-macros ` +
-        `${u.procMacros.toFixed(0)} s, build scripts ${u.buildScripts.toFixed(0)} s` +
+        `proc-macros ${u.procMacros.toFixed(0)} s, build scripts ${u.buildScripts.toFixed(0)} s` +
         (u.other > 0 ? `, other dependencies ${u.other.toFixed(0)} s` : "");
       notes.push(
         `${name} ${triple}: rustc time summed over the compilations: cold ${split(counts)}; ` +
